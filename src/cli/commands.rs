@@ -1,0 +1,342 @@
+//! One function per command: turn the parsed arguments into a core change or query, run it
+//! through the store, and render the result.
+
+use std::io::Write;
+use std::path::Path;
+
+use age::secrecy::ExposeSecret;
+use clap::CommandFactory;
+
+use crate::cli::args::{
+    Cli, Command, ExportArgs, Format, Global, InitArgs, KeygenArgs, RecordArgs, RecordFact,
+};
+use crate::cli::{Output, context, input, input_name, open_store, render};
+use crate::core::change::{self, Applied, Change};
+use crate::core::model::{Description, Encryption, Register};
+use crate::core::record::Fact;
+use crate::core::subjects::{Batch, NewSubject, OneOrMany};
+use crate::core::{RandomIds, export, format, validate};
+use crate::error::{Error, Result};
+use crate::store::keys::{self, PassphraseSource};
+use crate::store::{Store, atomic};
+
+/// The embedded example register description: the seed's privacy notice.
+pub const EXAMPLE_METADATA: &str = include_str!("../../examples/twebs.json");
+
+pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Keygen(args) => keygen(&args),
+        Command::Init(args) => init(&global, &args, passphrase),
+        Command::Add(args) => add(&global, *args, passphrase),
+        Command::Record(args) => record(&global, args, passphrase),
+        Command::Export(args) => export_subjects(&global, &args, passphrase),
+        Command::Schema => Ok(Output::text(schema_text())),
+        Command::Completions(args) => {
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "rekisteri", &mut out);
+            Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("<output>", e))?;
+            Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
+        }
+        Command::Demo => crate::cli::demo::run(),
+    }
+}
+
+/// The register's JSON Schema, as `register.schema.json` holds it.
+pub fn schema_text() -> String {
+    let schema = schemars::schema_for!(Register);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn say(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
+fn keygen(args: &KeygenArgs) -> Result<Output> {
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let created = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let text = zeroize::Zeroizing::new(format!(
+        "# created: {created}\n# public key: {recipient}\n{}\n",
+        identity.to_string().expose_secret()
+    ));
+    match &args.output {
+        Some(path) => {
+            atomic::create_secret_file(path, text.as_bytes())?;
+            say(format_args!("Public key: {recipient}"));
+            Ok(Output::default())
+        }
+        None => {
+            say(format_args!("Public key: {recipient}"));
+            Ok(Output::text(text.to_string()))
+        }
+    }
+}
+
+/// Reads and checks a `--metadata` description file.
+pub fn read_metadata(path: &Path) -> Result<Description> {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::InputMissing {
+            path: path.to_owned(),
+        },
+        _ => Error::io(path, e),
+    })?;
+    parse_metadata(&path.display().to_string(), &bytes)
+}
+
+pub fn parse_metadata(name: &str, bytes: &[u8]) -> Result<Description> {
+    let description: Description = serde_json::from_slice(bytes).map_err(|e| {
+        Error::Config(format!(
+            "{name}: not a register description: {}",
+            format::safe_json_message(&e)
+        ))
+    })?;
+    format::check_description(&description)
+        .map_err(|reason| Error::Config(format!("{name}: {reason}")))?;
+    Ok(description)
+}
+
+fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
+    if global.file.exists() {
+        return Err(Error::Exists {
+            path: global.file.clone(),
+        });
+    }
+    let description = match &args.metadata {
+        Some(path) => read_metadata(path)?,
+        None => {
+            say(
+                "warning: no --metadata given: the register describes the example controller Twebs Oy; use --metadata with your own description (see examples/twebs.json)",
+            );
+            parse_metadata("examples/twebs.json", EXAMPLE_METADATA.as_bytes())?
+        }
+    };
+    let store = open_store(global, passphrase)?;
+    let mut recipients: Vec<String> = Vec::new();
+    let mut push = |r: String| {
+        if !recipients.contains(&r) {
+            recipients.push(r);
+        }
+    };
+    for text in &args.recipient {
+        push(keys::canonical_recipient(text)?);
+    }
+    for path in &args.recipients_file {
+        for r in keys::read_recipients_file(path)? {
+            push(r);
+        }
+    }
+    let explicit = !args.recipient.is_empty() || !args.recipients_file.is_empty();
+    if !explicit && !args.passphrase {
+        for loaded in &store.identities {
+            for r in &loaded.recipients {
+                push(r.clone());
+            }
+        }
+    }
+    if !args.passphrase && recipients.is_empty() {
+        return Err(Error::Usage(
+            "init needs someone to encrypt to: give -r RECIPIENT, -R FILE, --passphrase, or -i IDENTITY".into(),
+        ));
+    }
+    let secret = if args.passphrase {
+        Some(passphrase.passphrase(true)?)
+    } else {
+        None
+    };
+    let ctx = context(global);
+    let register = format::new_register(
+        description,
+        Encryption {
+            passphrase: args.passphrase,
+            recipients,
+        },
+        &ctx,
+        &mut RandomIds,
+    );
+    store.create(&register, secret.as_ref())?;
+    if args.passphrase {
+        say(format_args!(
+            "created {}, encrypted to a passphrase",
+            global.file.display()
+        ));
+    } else {
+        say(format_args!(
+            "created {}, encrypted to {} recipient(s)",
+            global.file.display(),
+            register.encryption.recipients.len()
+        ));
+    }
+    Ok(Output::default())
+}
+
+fn none_if_empty(values: Vec<String>) -> OneOrMany {
+    if values.is_empty() {
+        OneOrMany::None
+    } else {
+        OneOrMany::Many(values)
+    }
+}
+
+fn add(
+    global: &Global,
+    args: crate::cli::args::AddArgs,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let rows = match &args.from {
+        Some(path) => {
+            let format = input::guess_format(path, args.input_format)?;
+            let bytes = input::read_input(path)?;
+            input::parse_rows(&input_name(path), &bytes, format)?
+        }
+        None => vec![(
+            "--name/--email/… flags".to_owned(),
+            NewSubject {
+                name: args.name,
+                company: args.company,
+                email: args.email,
+                phone: args.phone,
+                address: args.address,
+                ip: none_if_empty(args.ip),
+                source: args.source,
+                source_date: args.source_date,
+                source_note: args.source_note,
+                consent: none_if_empty(args.consent),
+                note: args.note,
+                orders: Vec::new(),
+                invoices: Vec::new(),
+            },
+        )],
+    };
+    let count = rows.len();
+    let store = open_store(global, passphrase)?;
+    let ctx = context(global);
+    let applied = apply(
+        &store,
+        Change::Add(Batch {
+            rows,
+            readmit: args.readmit,
+        }),
+        &ctx,
+    )?;
+    let Applied::Added(ids) = applied else {
+        return Err(Error::Refused(
+            "the register did not add the subjects".into(),
+        ));
+    };
+    say(format_args!("added {count} subject(s)"));
+    let stdout = match global.format {
+        Format::Json => render::json_text(&ids)?,
+        Format::Csv => render::csv_text(&["id"], ids.iter().map(|id| vec![id.0.clone()]))?,
+        Format::Table => ids.iter().map(|id| format!("{id}\n")).collect(),
+    };
+    Ok(Output::text(stdout))
+}
+
+/// Applies one change through the store's write path.
+pub fn apply(store: &Store<'_>, change: Change, ctx: &crate::core::Context) -> Result<Applied> {
+    store.update(|register| change::apply(register, change, ctx, &mut RandomIds))
+}
+
+fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
+    let ctx = context(global);
+    let (fact, what) = match args.fact {
+        RecordFact::Order {
+            product,
+            on,
+            change,
+        } => {
+            let what = if change.is_some() {
+                "order change"
+            } else {
+                "order"
+            };
+            (
+                Fact::Order {
+                    product,
+                    on: on.unwrap_or(ctx.today),
+                    change,
+                },
+                what,
+            )
+        }
+        RecordFact::Invoice {
+            number,
+            date,
+            amount,
+        } => (
+            Fact::Invoice {
+                number,
+                date,
+                amount: validate::parse_amount(&amount)
+                    .map_err(|e| Error::field("invoice", "amount", e))?,
+            },
+            "invoice",
+        ),
+        RecordFact::Ip { address } => (
+            Fact::Ip(validate::ip(&address).map_err(|e| Error::field("ip", "address", e))?),
+            "IP address",
+        ),
+        RecordFact::Note { text } => (Fact::Note(text), "note"),
+        RecordFact::Disclosure {
+            recipient,
+            fields,
+            on,
+        } => (
+            Fact::Disclosure {
+                recipient,
+                fields,
+                on: on.unwrap_or(ctx.today),
+            },
+            "disclosure",
+        ),
+    };
+    let store = open_store(global, passphrase)?;
+    let applied = apply(
+        &store,
+        Change::Record {
+            subject: args.subject,
+            fact,
+        },
+        &ctx,
+    )?;
+    if let Applied::Recorded(id) = applied {
+        say(format_args!("recorded {what} for subject {id}"));
+    }
+    Ok(Output::default())
+}
+
+fn export_subjects(
+    global: &Global,
+    args: &ExportArgs,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let store = open_store(global, passphrase)?;
+    let register = store.open()?.register;
+    if let Some(purpose) = &args.purpose
+        && !register
+            .description
+            .purposes
+            .iter()
+            .any(|p| &p.id == purpose)
+    {
+        return Err(Error::UnknownPurpose {
+            context: "--purpose".into(),
+            purpose: purpose.clone(),
+        });
+    }
+    let filter = export::Filter {
+        include_restricted: args.include_restricted,
+        purpose: args.purpose.clone(),
+    };
+    let subjects = export::select(&register, &filter);
+    Ok(Output::text(render::subjects(&subjects, global.format)?))
+}

@@ -1,0 +1,53 @@
+//! The passphrase of a passphrase-encrypted register: from the file named by
+//! `REKISTERI_PASSPHRASE_FILE` when set (cron, scripts), else asked on the terminal.
+//! Never from argv.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use age::secrecy::SecretString;
+
+use crate::error::{Error, Result};
+use crate::store::keys::{self, PassphraseSource};
+
+pub const PASSPHRASE_FILE_ENV: &str = "REKISTERI_PASSPHRASE_FILE";
+
+pub struct TerminalOrFile {
+    file: Option<PathBuf>,
+}
+
+impl TerminalOrFile {
+    pub fn from_env() -> TerminalOrFile {
+        TerminalOrFile {
+            file: std::env::var_os(PASSPHRASE_FILE_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+}
+
+impl PassphraseSource for TerminalOrFile {
+    fn passphrase(&self, new: bool) -> Result<SecretString> {
+        if let Some(file) = &self.file {
+            return keys::read_passphrase_file(file);
+        }
+        if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+            return Err(Error::Config(format!(
+                "the register needs a passphrase and there is no terminal to ask it on; set {PASSPHRASE_FILE_ENV} to a file whose first line is the passphrase"
+            )));
+        }
+        let ask = |prompt: &str| {
+            rpassword::prompt_password(prompt)
+                .map(SecretString::from)
+                .map_err(|e| Error::io("/dev/tty", e))
+        };
+        let first = ask("Passphrase: ")?;
+        if new {
+            let second = ask("Passphrase again: ")?;
+            if !keys::same_passphrase(&first, &second) {
+                return Err(Error::Config("the two passphrases differ".into()));
+            }
+        }
+        Ok(first)
+    }
+}

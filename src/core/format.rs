@@ -1,0 +1,216 @@
+//! Reading and checking the register document: the format version, the upgrades from older
+//! versions, and the invariants every register must keep before it is written.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::core::model::{Description, Encryption, ErasureGuard, FORMAT_VERSION, Register};
+use crate::core::validate;
+use crate::core::{Context, IdSource, audit};
+
+/// Why a plaintext is not a register this build can use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not JSON, or JSON not of the register's shape; the reason names no value.
+    Malformed(String),
+    /// A format version newer than this build reads.
+    TooNew(u64),
+}
+
+/// One upgrade step: turns a document of format `from` into format `from + 1`.
+pub type Migration = fn(&mut Value) -> Result<(), String>;
+
+/// Upgrades, in order: `MIGRATIONS[i]` turns format `i + 1` into format `i + 2`.
+/// Format 1 is the first, so there is nothing to upgrade yet.
+pub const MIGRATIONS: &[Migration] = &[];
+
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: Option<Value>,
+}
+
+/// Decodes a plaintext register, upgrading an older format and refusing a newer one.
+pub fn decode(plaintext: &[u8]) -> Result<Register, DecodeError> {
+    let head: FormatOnly = serde_json::from_slice(plaintext).map_err(describe_json_error)?;
+    let version = match head.format {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| DecodeError::Malformed("`format` is not a version number".into()))?,
+        Some(_) => {
+            return Err(DecodeError::Malformed(
+                "`format` is not a version number".into(),
+            ));
+        }
+        None => return Err(DecodeError::Malformed("`format` is missing".into())),
+    };
+    if version > u64::from(FORMAT_VERSION) {
+        return Err(DecodeError::TooNew(version));
+    }
+    if version == 0 {
+        return Err(DecodeError::Malformed(
+            "format version 0 does not exist".into(),
+        ));
+    }
+    let register: Register = if version == u64::from(FORMAT_VERSION) {
+        serde_json::from_slice(plaintext).map_err(describe_json_error)?
+    } else {
+        let mut document: Value = serde_json::from_slice(plaintext).map_err(describe_json_error)?;
+        for (step, migrate) in MIGRATIONS.iter().enumerate().skip((version - 1) as usize) {
+            migrate(&mut document).map_err(|reason| {
+                DecodeError::Malformed(format!("upgrading from format {}: {reason}", step + 1))
+            })?;
+        }
+        serde_json::from_value(document).map_err(describe_json_error)?
+    };
+    check(&register).map_err(DecodeError::Malformed)?;
+    Ok(register)
+}
+
+/// A JSON error in words that carry no value from the document: serde's messages can quote
+/// values (`invalid type: string "…"`), so only field names and positions are kept.
+pub fn describe_json_error(error: serde_json::Error) -> DecodeError {
+    DecodeError::Malformed(safe_json_message(&error))
+}
+
+/// The part of a serde_json error that names no value.
+pub fn safe_json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let position = format!("line {}, column {}", error.line(), error.column());
+    for keep in [
+        "unknown field",
+        "missing field",
+        "duplicate field",
+        "unknown variant",
+    ] {
+        if let Some(start) = text.find(keep) {
+            // "unknown field `x`, expected one of …": field and variant names are schema words.
+            // An unknown variant quotes the value it got, so keep only the expected list.
+            let message = &text[start..];
+            let message = message.split(" at line").next().unwrap_or(message);
+            let message = if keep == "unknown variant" {
+                message
+                    .split_once(", expected")
+                    .map(|(_, expected)| {
+                        format!("a value that is not one of the allowed ones (expected{expected})")
+                    })
+                    .unwrap_or_else(|| "a value that is not one of the allowed ones".into())
+            } else {
+                message.to_owned()
+            };
+            return format!("{message} ({position})");
+        }
+    }
+    let kind = match error.classify() {
+        serde_json::error::Category::Io => "it could not be read",
+        serde_json::error::Category::Syntax => "it is not valid JSON",
+        serde_json::error::Category::Data => "a value has the wrong type or form",
+        serde_json::error::Category::Eof => "it ends too early",
+    };
+    format!("{kind} ({position})")
+}
+
+/// The invariants every register keeps: unique subject ids and emails, unique request ids,
+/// known purposes. Linear in the register's size.
+pub fn check(register: &Register) -> Result<(), String> {
+    let mut ids = HashSet::with_capacity(register.subjects.len());
+    let mut emails = HashSet::with_capacity(register.subjects.len());
+    for subject in &register.subjects {
+        if !ids.insert(subject.id.0.as_str()) {
+            return Err(format!("subject id {} appears twice", subject.id));
+        }
+        if let Some(email) = &subject.email
+            && !emails.insert(validate::email_key(email))
+        {
+            return Err(format!(
+                "subject {} has an email address another subject has",
+                subject.id
+            ));
+        }
+    }
+    let mut requests = HashSet::with_capacity(register.requests.len());
+    for request in &register.requests {
+        if !requests.insert(request.id.0.as_str()) {
+            return Err(format!("request id {} appears twice", request.id));
+        }
+    }
+    check_description(&register.description)
+}
+
+/// A register description must name its purposes once each.
+pub fn check_description(description: &Description) -> Result<(), String> {
+    let mut purposes = HashSet::new();
+    for purpose in &description.purposes {
+        if purpose.id.trim().is_empty() {
+            return Err("a purpose has an empty id".into());
+        }
+        if !purposes.insert(purpose.id.as_str()) {
+            return Err(format!("purpose `{}` is described twice", purpose.id));
+        }
+    }
+    if description.controller.name.trim().is_empty() {
+        return Err("the controller has no name".into());
+    }
+    Ok(())
+}
+
+/// A new, empty register with its first audit event.
+pub fn new_register(
+    description: Description,
+    encryption: Encryption,
+    ctx: &Context,
+    ids: &mut dyn IdSource,
+) -> Register {
+    let mut register = Register {
+        format: FORMAT_VERSION,
+        encryption,
+        description,
+        subjects: Vec::new(),
+        requests: Vec::new(),
+        retained: Vec::new(),
+        tasks: Vec::new(),
+        erased: ErasureGuard {
+            key: hex::encode(ids.secret_key()),
+            entries: Vec::new(),
+        },
+        audit: Vec::new(),
+    };
+    audit::append(
+        &mut register.audit,
+        ctx,
+        audit::Entry::new(crate::core::model::AuditAction::Init),
+    );
+    register
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_formats_are_refused() {
+        assert_eq!(
+            decode(br#"{"format": 99, "anything": true}"#),
+            Err(DecodeError::TooNew(99))
+        );
+    }
+
+    #[test]
+    fn errors_do_not_quote_values() {
+        let err = decode(br#"{"format": 1, "encryption": "Maija Meikalainen"}"#).unwrap_err();
+        let DecodeError::Malformed(message) = err else {
+            panic!("expected a malformed-document error");
+        };
+        assert!(!message.contains("Maija"), "{message}");
+    }
+
+    #[test]
+    fn missing_format_is_malformed() {
+        assert!(matches!(decode(b"{}"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            decode(b"not json"),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+}

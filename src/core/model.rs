@@ -1,0 +1,600 @@
+//! The register document: every type that is written, encrypted, into the register file.
+//!
+//! These types are the file format. `register.schema.json` is generated from them, so a change
+//! here is a change of format: add a migration in `core::format` and bump `FORMAT_VERSION`
+//! when an older file could no longer be read as it is.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// The format version this build writes. A file with a higher number is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The whole register: the plaintext inside the age file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    /// The format version of this document.
+    pub format: u32,
+    /// Who the register is encrypted to; used again on every write.
+    pub encryption: Encryption,
+    /// What the register is: every fact of the privacy notice and the Art. 30 record.
+    pub description: Description,
+    /// The data subjects.
+    pub subjects: Vec<Subject>,
+    /// Data-subject requests (GDPR Art. 12-22) and their deadlines.
+    pub requests: Vec<Request>,
+    /// Records kept after an erasure because a law obliges it (bookkeeping).
+    pub retained: Vec<RetainedInvoice>,
+    /// Art. 19 notifications owed to recipients after a rectification, erasure or restriction.
+    pub tasks: Vec<NotificationTask>,
+    /// What makes an erased person detectable without keeping their data.
+    pub erased: ErasureGuard,
+    /// The audit trail: who did what, when. Holds no personal data.
+    pub audit: Vec<AuditEvent>,
+}
+
+/// The recipients the register is encrypted to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Encryption {
+    /// Public recipients: `age1…` X25519 keys or `ssh-ed25519 …` / `ssh-rsa …` public keys.
+    pub recipients: Vec<String>,
+    /// True when the register is encrypted to a passphrase instead of recipients.
+    pub passphrase: bool,
+}
+
+/// A text in Finnish and in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub fi: String,
+    pub en: String,
+}
+
+/// The register's description (Art. 13, Art. 14, Art. 30; seed §1-§10).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Description {
+    /// The controller (seed §1).
+    pub controller: Controller,
+    /// The contact person for the register (seed §2).
+    pub contact_person: Contact,
+    /// The register's name (seed §3).
+    pub register_name: Text,
+    /// Version of the privacy notice; recorded with every consent.
+    pub notice_version: String,
+    /// Purposes of processing, each with its legal basis (seed §4).
+    pub purposes: Vec<Purpose>,
+    /// Automated decision-making and profiling (seed §4; Art. 15(1)(h)).
+    pub automated_decision_making: AutomatedDecisionMaking,
+    /// Categories of data subjects (Art. 30(1)(c)).
+    pub subject_categories: Vec<Text>,
+    /// Categories of personal data with their retention (seed §5; Art. 15(1)(b), (d)).
+    pub data_categories: Vec<DataCategory>,
+    /// Where the data comes from (seed §6).
+    pub sources: Vec<SourceDescription>,
+    /// Recipients and categories of recipients (seed §7; Art. 15(1)(c)).
+    pub recipients: Vec<Recipient>,
+    /// Transfers outside the EU/EEA, in general terms (seed §7; Art. 15(2)).
+    pub transfers: Text,
+    /// What may be published, as agreed with the customer (seed §7).
+    pub publication: Text,
+    /// Security measures (seed §8; Art. 30(1)(g), Art. 32).
+    pub security: Vec<Text>,
+    /// How a data subject uses their rights (seed §9, §10).
+    pub rights_requests: Text,
+    /// The supervisory authority a subject may complain to (Art. 15(1)(f)).
+    pub complaint_authority: Authority,
+    /// Parts of this description that are examples, filled in where the notice is silent.
+    #[serde(default)]
+    pub example_notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Controller {
+    pub name: String,
+    /// The Finnish business id (Y-tunnus), e.g. `2685199-7`.
+    pub business_id: String,
+    pub address: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A purpose of processing and its legal basis (Art. 6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    /// Short id used on the command line, e.g. `marketing`.
+    pub id: String,
+    pub description: Text,
+    /// The legal basis, e.g. "Art. 6(1)(a) consent".
+    pub legal_basis: Text,
+    /// True when the purpose rests on consent, so each subject's consent decides.
+    pub requires_consent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutomatedDecisionMaking {
+    /// Whether the register is used for automated decisions or profiling.
+    pub used: bool,
+    pub description: Text,
+}
+
+/// A category of personal data, with the subject fields it covers and how long it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataCategory {
+    /// Short id, e.g. `contact` or `billing`.
+    pub id: String,
+    pub name: Text,
+    /// Subject fields in this category, e.g. `email`, `phone`.
+    pub fields: Vec<String>,
+    /// The retention period or the criteria for it.
+    pub retention: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDescription {
+    pub channel: Channel,
+    pub description: Text,
+}
+
+/// A recipient, or category of recipients, of the register's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    pub name: String,
+    /// What kind of recipient it is, e.g. processor, authority.
+    pub kind: Text,
+    /// ISO 3166-1 alpha-2 country code of where the data goes.
+    pub country: String,
+    /// The Art. 44-49 safeguard when the country is outside the EU/EEA.
+    #[serde(default)]
+    pub transfer_safeguard: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Authority {
+    pub name: Text,
+    pub address: String,
+    pub website: String,
+}
+
+/// Where a subject's data came from (seed §6).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    WebForm,
+    Email,
+    Phone,
+    SocialMedia,
+    Contract,
+    Meeting,
+    Letter,
+    InPerson,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 9] = [
+        Channel::WebForm,
+        Channel::Email,
+        Channel::Phone,
+        Channel::SocialMedia,
+        Channel::Contract,
+        Channel::Meeting,
+        Channel::Letter,
+        Channel::InPerson,
+        Channel::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::WebForm => "web-form",
+            Channel::Email => "email",
+            Channel::Phone => "phone",
+            Channel::SocialMedia => "social-media",
+            Channel::Contract => "contract",
+            Channel::Meeting => "meeting",
+            Channel::Letter => "letter",
+            Channel::InPerson => "in-person",
+            Channel::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// A random subject id (UUID v4), never derived from personal data.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct SubjectId(pub String);
+
+impl std::fmt::Display for SubjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A data subject: a customer or a customer's contact person (seed §5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub id: SubjectId,
+    pub name: String,
+    pub company: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// Processing restricted under Art. 18; `null` when it is not.
+    pub restriction: Option<Restriction>,
+    /// Objection to direct marketing under Art. 21(2); `null` when there is none.
+    pub marketing_objection: Option<Objection>,
+    /// IP addresses of the subject's network connections, with when each was seen.
+    pub ips: Vec<IpSeen>,
+    /// Products ordered and the changes to them.
+    pub orders: Vec<Order>,
+    /// Billing.
+    pub invoices: Vec<Invoice>,
+    /// Staff notes on the customer relationship.
+    pub notes: Vec<Note>,
+    /// Where the data came from.
+    pub source: Source,
+    /// Consent records, per purpose, in the order they were made (Art. 7).
+    pub consents: Vec<ConsentRecord>,
+    /// Disclosures to recipients (Art. 19).
+    pub disclosures: Vec<Disclosure>,
+    /// Rectifications (Art. 16): the old value of each corrected field.
+    pub corrections: Vec<Correction>,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpSeen {
+    pub address: IpAddr,
+    pub seen: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    pub product: String,
+    pub ordered_on: NaiveDate,
+    pub changes: Vec<OrderChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderChange {
+    pub on: NaiveDate,
+    pub change: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invoice {
+    pub number: String,
+    pub date: NaiveDate,
+    /// The amount in euros, with two decimals, e.g. `"249.00"`.
+    pub amount: Amount,
+}
+
+/// A sum of money in cents, written as a decimal string with two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Amount(pub i64);
+
+impl JsonSchema for Amount {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Amount".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^-?[0-9]+\\.[0-9]{2}$",
+            "description": "A sum in euros with two decimals."
+        })
+    }
+}
+
+impl TryFrom<String> for Amount {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        crate::core::validate::parse_amount(&text).map_err(|e| e.to_string())
+    }
+}
+
+impl From<Amount> for String {
+    fn from(amount: Amount) -> String {
+        amount.to_string()
+    }
+}
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let cents = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", cents / 100, cents % 100)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub at: DateTime<Utc>,
+    pub author: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub channel: Channel,
+    pub date: NaiveDate,
+    pub note: Option<String>,
+}
+
+/// One consent event for one purpose (Art. 7(1)): given or withdrawn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecord {
+    pub purpose: String,
+    pub action: ConsentAction,
+    pub at: DateTime<Utc>,
+    pub channel: Channel,
+    /// Form id, message id, contract: what shows the consent was given or withdrawn.
+    pub evidence: Option<String>,
+    /// The version of the privacy notice shown.
+    pub notice_version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentAction {
+    Give,
+    Withdraw,
+}
+
+/// The Art. 18(1) grounds for restriction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestrictionGround {
+    /// (a) the accuracy of the data is contested.
+    Accuracy,
+    /// (b) processing is unlawful and the subject opposes erasure.
+    Unlawful,
+    /// (c) the controller no longer needs the data; the subject needs it for legal claims.
+    LegalClaims,
+    /// (d) an objection is being weighed.
+    Objection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Restriction {
+    pub ground: RestrictionGround,
+    pub since: NaiveDate,
+    pub request: Option<RequestId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    pub on: NaiveDate,
+    pub request: Option<RequestId>,
+}
+
+/// A disclosure of the subject's data to a recipient (Art. 19).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    pub recipient: String,
+    pub on: NaiveDate,
+    pub fields: Vec<String>,
+}
+
+/// One rectified field (Art. 16): who, when, which field, why, and the old value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Correction {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub reason: String,
+    pub request: Option<RequestId>,
+}
+
+/// A short, stable request id such as `R-0007`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct RequestId(pub String);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestKind {
+    Access,
+    Rectification,
+    Erasure,
+    Restriction,
+    Portability,
+    Objection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestStatus {
+    Open,
+    Extended,
+    Closed,
+    Refused,
+}
+
+/// A data-subject request and its deadline (Art. 12(3)-(4)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub id: RequestId,
+    pub kind: RequestKind,
+    /// The subject, once identified; a request may come from someone not yet identified.
+    pub subject: Option<SubjectId>,
+    pub received: NaiveDate,
+    pub channel: Channel,
+    /// How the requester's identity was checked.
+    pub identity_check: Option<String>,
+    /// The one-month due date, rolled to a working day.
+    pub due: NaiveDate,
+    /// The deadline in force: `due`, or the extended deadline.
+    pub deadline: NaiveDate,
+    pub status: RequestStatus,
+    pub extension: Option<Extension>,
+    /// The outcome when closed, or the written justification when refused.
+    pub resolution: Option<Resolution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    pub reason: String,
+    pub notified_on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    pub on: NaiveDate,
+    pub text: String,
+}
+
+/// An invoice kept after its subject was erased, because bookkeeping law obliges it
+/// (Kirjanpitolaki 1336/1997, 2:10). Restricted from every other use; purged when due.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetainedInvoice {
+    /// The erased subject's random id.
+    pub subject: SubjectId,
+    pub number: String,
+    pub date: NaiveDate,
+    pub amount: Amount,
+    pub invoiced_name: String,
+    pub invoiced_address: Option<String>,
+    pub retain_until: NaiveDate,
+    pub basis: String,
+}
+
+/// A notification owed to a recipient after a rectification, erasure or restriction (Art. 19).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationTask {
+    pub id: String,
+    pub subject: SubjectId,
+    pub recipient: String,
+    pub cause: AuditAction,
+    pub created: NaiveDate,
+    pub done: Option<NaiveDate>,
+}
+
+/// Keyed hashes of erased people's email and phone, so that they do not come back unnoticed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureGuard {
+    /// The HMAC-SHA-256 key, hex; it never leaves the encrypted register.
+    pub key: String,
+    pub entries: Vec<ErasedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasedEntry {
+    pub subject: SubjectId,
+    pub on: NaiveDate,
+    /// HMAC-SHA-256 of the normalised email, hex.
+    pub email: Option<String>,
+    /// HMAC-SHA-256 of the normalised phone, hex.
+    pub phone: Option<String>,
+}
+
+/// What an audit event records was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditAction {
+    Init,
+    Add,
+    RecordOrder,
+    RecordOrderChange,
+    RecordInvoice,
+    RecordIp,
+    RecordNote,
+    RecordDisclosure,
+    Correct,
+    Erase,
+    PurgeRetained,
+    Restrict,
+    LiftRestriction,
+    Object,
+    ConsentGive,
+    ConsentWithdraw,
+    RequestOpen,
+    RequestExtend,
+    RequestClose,
+    RequestRefuse,
+    TaskDone,
+    Rekey,
+}
+
+/// One entry of the audit trail. Ids, actions and field names only: never a value,
+/// a name or an email, so the trail survives every erasure whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEvent {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: AuditAction,
+    pub subject: Option<SubjectId>,
+    pub request: Option<RequestId>,
+    /// Names of the fields touched.
+    pub fields: Vec<String>,
+    /// Hash of the previous event, hex (64 zeros for the first).
+    pub prev: String,
+    /// SHA-256 of `prev` and this event's canonical bytes, hex.
+    pub hash: String,
+}

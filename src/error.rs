@@ -1,0 +1,201 @@
+//! Every way a command can fail, each with its message, its recovery hint and its exit code.
+//!
+//! Messages name paths, rows, fields and ids — never a field's value — so that an error
+//! printed into a cron mail or a terminal log carries no personal data and no secret.
+
+use std::path::PathBuf;
+
+use crate::core::validate::Invalid;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{context}: field `{field}` {reason}")]
+    InvalidField {
+        context: String,
+        field: String,
+        reason: Invalid,
+    },
+
+    #[error("{context}: {message}")]
+    InvalidInput { context: String, message: String },
+
+    #[error("{context}: the email address is already in the register (subject {existing})")]
+    DuplicateEmail { context: String, existing: String },
+
+    #[error("{context}: the email address appears again in row {first}")]
+    DuplicateEmailInBatch { context: String, first: usize },
+
+    #[error("{context}: this person was erased on {on} (subject {subject})")]
+    ErasedPerson {
+        context: String,
+        subject: String,
+        on: chrono::NaiveDate,
+    },
+
+    #[error("{context}: unknown purpose `{purpose}`")]
+    UnknownPurpose { context: String, purpose: String },
+
+    #[error("{0}")]
+    Refused(String),
+
+    #[error("{path}: the register is corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+
+    #[error(
+        "{path}: the register has format version {found}, newer than this rekisteri reads ({supported})"
+    )]
+    FormatTooNew {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+
+    #[error("{path}: the register file does not exist")]
+    RegisterMissing { path: PathBuf },
+
+    #[error("{path}: no such file")]
+    InputMissing { path: PathBuf },
+
+    #[error("no subject matches `{0}`")]
+    NoSuchSubject(String),
+
+    #[error("`{selector}` matches {count} subjects")]
+    AmbiguousSubject { selector: String, count: usize },
+
+    #[error("no request `{0}`")]
+    NoSuchRequest(String),
+
+    #[error("{path}: refusing to overwrite an existing file")]
+    Exists { path: PathBuf },
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{path}: the register is locked by another process (waited {waited_secs} s)")]
+    Locked { path: PathBuf, waited_secs: u64 },
+
+    #[error("{path}: none of the given identities can decrypt the register")]
+    NoMatchingIdentity { path: PathBuf },
+
+    #[error("{path}: the passphrase does not decrypt the register")]
+    WrongPassphrase { path: PathBuf },
+
+    #[error("{path}: the register is encrypted to identities, and none was given")]
+    NoIdentity { path: PathBuf },
+
+    #[error("{0}")]
+    Config(String),
+
+    #[error("the audit trail is broken at event {seq}: {reason}")]
+    AuditBroken { seq: u64, reason: String },
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn field(context: impl Into<String>, field: impl Into<String>, reason: Invalid) -> Error {
+        Error::InvalidField {
+            context: context.into(),
+            field: field.into(),
+            reason,
+        }
+    }
+
+    /// The process exit code: sysexits where one fits (see the README's table).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::AuditBroken { .. } => 1,
+            Error::Usage(_) => 2,
+            Error::InvalidField { .. }
+            | Error::InvalidInput { .. }
+            | Error::DuplicateEmail { .. }
+            | Error::DuplicateEmailInBatch { .. }
+            | Error::ErasedPerson { .. }
+            | Error::UnknownPurpose { .. }
+            | Error::Refused(_)
+            | Error::Corrupt { .. }
+            | Error::FormatTooNew { .. } => 65,
+            Error::RegisterMissing { .. } | Error::InputMissing { .. } => 66,
+            Error::NoSuchSubject(_) | Error::AmbiguousSubject { .. } | Error::NoSuchRequest(_) => {
+                67
+            }
+            Error::Exists { .. } => 73,
+            Error::Io { .. } => 74,
+            Error::Locked { .. } => 75,
+            Error::NoMatchingIdentity { .. }
+            | Error::WrongPassphrase { .. }
+            | Error::NoIdentity { .. } => 77,
+            Error::Config(_) => 78,
+        }
+    }
+
+    /// What the user can do about it, where there is something.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Error::Usage(_) => "see `rekisteri --help`".into(),
+            Error::InvalidField { .. } | Error::InvalidInput { .. } => {
+                "fix the input and run the command again; nothing was changed".into()
+            }
+            Error::DuplicateEmail { existing, .. } => format!(
+                "to change that subject's data use `rekisteri correct {existing}`; nothing was changed"
+            ),
+            Error::DuplicateEmailInBatch { .. } => {
+                "each person may appear once in an import; nothing was changed".into()
+            }
+            Error::ErasedPerson { .. } => {
+                "if the person has come back as a new customer, add them again with --readmit; nothing was changed".into()
+            }
+            Error::UnknownPurpose { .. } => {
+                "the purposes are listed by `rekisteri notice`; nothing was changed".into()
+            }
+            Error::Corrupt { .. } => {
+                "restore the register from a backup; the file was not changed".into()
+            }
+            Error::FormatTooNew { .. } => {
+                "upgrade rekisteri to a version that reads this format; the file was not changed"
+                    .into()
+            }
+            Error::RegisterMissing { .. } => {
+                "create one with `rekisteri init`, or point -f / REKISTERI_FILE at it".into()
+            }
+            Error::NoSuchSubject(_) => {
+                "use a subject id or the exact email address; `rekisteri export` lists them".into()
+            }
+            Error::AmbiguousSubject { .. } => "use the subject id instead".into(),
+            Error::NoSuchRequest(_) => "`rekisteri request list` shows the requests".into(),
+            Error::Exists { .. } => "choose another path, or move the existing file away".into(),
+            Error::Locked { .. } => {
+                "another rekisteri is writing the register; try again in a moment".into()
+            }
+            Error::NoMatchingIdentity { .. } => {
+                "pass the identity file the register was encrypted to with -i / REKISTERI_IDENTITY"
+                    .into()
+            }
+            Error::WrongPassphrase { .. } => "check the passphrase and try again".into(),
+            Error::NoIdentity { .. } => {
+                "pass an identity file with -i or set REKISTERI_IDENTITY".into()
+            }
+            Error::AuditBroken { .. } => {
+                "the register was edited outside rekisteri; compare it with a backup".into()
+            }
+            Error::Io { .. }
+            | Error::InputMissing { .. }
+            | Error::Refused(_)
+            | Error::Config(_) => return None,
+        })
+    }
+}

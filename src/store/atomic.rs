@@ -1,0 +1,92 @@
+//! Replacing a file so that a crash leaves either the old or the new one, whole: write a
+//! temporary file (mode 0600) in the same directory, fsync it, rename it over the target,
+//! fsync the directory. The temporary file is removed on every failure.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// The directory a path lives in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes `bytes` to `path` atomically. With `create_new`, refuses (exit 73) when `path`
+/// exists, without a window in which another process could create it first.
+pub fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "register".into());
+    // tempfile creates the file with mode 0600 and removes it when dropped unpersisted.
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    temp.write_all(bytes)
+        .map_err(|e| Error::io(temp.path(), e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(temp.path(), e))?;
+    if create_new {
+        temp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Exists {
+                    path: path.to_owned(),
+                }
+            } else {
+                Error::io(path, e.error)
+            }
+        })?;
+    } else {
+        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    }
+    sync_dir(dir)
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Creates a new file holding a secret (an identity): mode 0600, refused if it exists.
+pub fn create_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Exists {
+                path: path.to_owned(),
+            }
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        // Leave no half-written key behind.
+        let _ = std::fs::remove_file(path);
+        return Err(Error::io(path, e));
+    }
+    sync_dir(parent_dir(path))
+}

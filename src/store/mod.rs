@@ -1,0 +1,194 @@
+//! The store: the register file on disk. Decrypts it, and writes every change through one
+//! path — lock → decrypt → apply → validate → encrypt → fsync → rename → fsync dir — so that
+//! plaintext never reaches the disk and a crash leaves the old or the new register, whole.
+
+pub mod atomic;
+pub mod keys;
+pub mod lock;
+
+use std::fs;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use age::secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::core::format::{self, DecodeError};
+use crate::core::model::{FORMAT_VERSION, Register};
+use crate::error::{Error, Result};
+use keys::{LoadedIdentity, PassphraseSource};
+
+/// How long a writer waits for another writer's lock by default.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The register file and the keys to open it.
+pub struct Store<'a> {
+    pub path: PathBuf,
+    pub identities: Vec<LoadedIdentity>,
+    pub passphrase: &'a dyn PassphraseSource,
+    pub lock_wait: Duration,
+}
+
+/// A decrypted register, with the passphrase that opened it (to encrypt it again).
+pub struct Opened {
+    pub register: Register,
+    pub passphrase: Option<SecretString>,
+}
+
+impl Store<'_> {
+    /// Reads and decrypts the register.
+    pub fn open(&self) -> Result<Opened> {
+        let ciphertext = match fs::read(&self.path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::RegisterMissing {
+                    path: self.path.clone(),
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory => {
+                return Err(self.corrupt("it is a directory, not a file"));
+            }
+            Err(e) => return Err(Error::io(&self.path, e)),
+        };
+        let (plaintext, passphrase) = self.decrypt(&ciphertext)?;
+        let register = format::decode(&plaintext).map_err(|e| match e {
+            DecodeError::TooNew(found) => Error::FormatTooNew {
+                path: self.path.clone(),
+                found,
+                supported: FORMAT_VERSION,
+            },
+            DecodeError::Malformed(reason) => self.corrupt(&reason),
+        })?;
+        Ok(Opened {
+            register,
+            passphrase,
+        })
+    }
+
+    /// Creates the register file; refuses if it exists.
+    pub fn create(&self, register: &Register, passphrase: Option<&SecretString>) -> Result<()> {
+        format::check(register).map_err(Error::Refused)?;
+        let ciphertext = encrypt(register, passphrase)?;
+        let _lock = lock::acquire(&self.path, self.lock_wait)?;
+        atomic::write(&self.path, &ciphertext, true)
+    }
+
+    /// Applies `change` to the register through the one write path and returns its result.
+    /// Nothing is written when `change` fails or leaves the register invalid.
+    pub fn update<T>(&self, change: impl FnOnce(&mut Register) -> Result<T>) -> Result<T> {
+        let _lock = lock::acquire(&self.path, self.lock_wait)?;
+        let Opened {
+            mut register,
+            passphrase,
+        } = self.open()?;
+        let outcome = change(&mut register)?;
+        format::check(&register).map_err(Error::Refused)?;
+        let ciphertext = encrypt(&register, passphrase.as_ref())?;
+        atomic::write(&self.path, &ciphertext, false)?;
+        Ok(outcome)
+    }
+
+    fn corrupt(&self, reason: &str) -> Error {
+        Error::Corrupt {
+            path: self.path.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
+        let reader = age::armor::ArmoredReader::new(ciphertext);
+        let decryptor = age::Decryptor::new_buffered(reader).map_err(|e| self.decrypt_error(e))?;
+        let (stream, passphrase) = if decryptor.is_scrypt() {
+            let passphrase = self.passphrase.passphrase(false)?;
+            let identity = age::scrypt::Identity::new(passphrase.clone());
+            let stream = decryptor
+                .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                .map_err(|e| match e {
+                    age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                        Error::WrongPassphrase {
+                            path: self.path.clone(),
+                        }
+                    }
+                    other => self.decrypt_error(other),
+                })?;
+            (stream, Some(passphrase))
+        } else {
+            if self.identities.is_empty() {
+                return Err(Error::NoIdentity {
+                    path: self.path.clone(),
+                });
+            }
+            let identities = self
+                .identities
+                .iter()
+                .flat_map(|loaded| loaded.identities.iter().map(|i| i.as_ref()));
+            let stream = decryptor
+                .decrypt(identities)
+                .map_err(|e| self.decrypt_error(e))?;
+            (stream, None)
+        };
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        let mut stream = stream;
+        stream
+            .read_to_end(&mut plaintext)
+            .map_err(|_| self.corrupt("the encrypted content is damaged or truncated"))?;
+        Ok((plaintext, passphrase))
+    }
+
+    fn decrypt_error(&self, error: age::DecryptError) -> Error {
+        match error {
+            age::DecryptError::NoMatchingKeys => Error::NoMatchingIdentity {
+                path: self.path.clone(),
+            },
+            age::DecryptError::InvalidHeader | age::DecryptError::UnknownFormat => {
+                self.corrupt("it is not an age-encrypted file, or its header is damaged")
+            }
+            age::DecryptError::InvalidMac => self.corrupt("its header fails its MAC check"),
+            age::DecryptError::Io(_) => self.corrupt("it ends before its header does"),
+            age::DecryptError::ExcessiveWork { .. } => {
+                self.corrupt("its passphrase work factor is too high to attempt")
+            }
+            _ => self.corrupt("it cannot be decrypted"),
+        }
+    }
+}
+
+/// Encrypts a register to its own recipients, or to `passphrase` when it is
+/// passphrase-encrypted. JSON is serialised straight into the encryptor: no plaintext
+/// buffer of the whole register exists.
+pub fn encrypt(register: &Register, passphrase: Option<&SecretString>) -> Result<Vec<u8>> {
+    let encryptor = if register.encryption.passphrase {
+        let passphrase = passphrase
+            .ok_or_else(|| Error::Config("the register needs a passphrase to be written".into()))?;
+        age::Encryptor::with_user_passphrase(passphrase.clone())
+    } else {
+        let recipients = register
+            .encryption
+            .recipients
+            .iter()
+            .map(|r| keys::parse_recipient(r))
+            .collect::<Result<Vec<_>>>()?;
+        if recipients.is_empty() {
+            return Err(Error::Config(
+                "the register has no recipients to encrypt to".into(),
+            ));
+        }
+        age::Encryptor::with_recipients(
+            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map_err(|_| Error::Config("the register's recipients cannot be used together".into()))?
+    };
+    let memory_error = |e: io::Error| Error::io(Path::new("<memory>"), e);
+    let mut output = Vec::new();
+    let stream = encryptor.wrap_output(&mut output).map_err(memory_error)?;
+    let mut writer = BufWriter::with_capacity(64 * 1024, stream);
+    serde_json::to_writer(&mut writer, register)
+        .map_err(|e| Error::io(Path::new("<memory>"), io::Error::other(e)))?;
+    writer.flush().map_err(memory_error)?;
+    let stream = writer
+        .into_inner()
+        .map_err(|e| memory_error(e.into_error()))?;
+    stream.finish().map_err(memory_error)?;
+    Ok(output)
+}
