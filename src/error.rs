@@ -70,6 +70,9 @@ pub enum Error {
     #[error("no request `{0}`")]
     NoSuchRequest(String),
 
+    #[error("no task `{0}`")]
+    NoSuchTask(String),
+
     #[error("{path}: refusing to overwrite an existing file")]
     Exists { path: PathBuf },
 
@@ -130,9 +133,10 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::FormatTooNew { .. } => 65,
             Error::RegisterMissing { .. } | Error::InputMissing { .. } => 66,
-            Error::NoSuchSubject(_) | Error::AmbiguousSubject { .. } | Error::NoSuchRequest(_) => {
-                67
-            }
+            Error::NoSuchSubject(_)
+            | Error::AmbiguousSubject { .. }
+            | Error::NoSuchRequest(_)
+            | Error::NoSuchTask(_) => 67,
             Error::Exists { .. } => 73,
             Error::Io { .. } => 74,
             Error::Locked { .. } => 75,
@@ -177,6 +181,7 @@ impl Error {
             }
             Error::AmbiguousSubject { .. } => "use the subject id instead".into(),
             Error::NoSuchRequest(_) => "`rekisteri request list` shows the requests".into(),
+            Error::NoSuchTask(_) => "`rekisteri audit tasks` lists the open tasks".into(),
             Error::Exists { .. } => "choose another path, or move the existing file away".into(),
             Error::Locked { .. } => {
                 "another rekisteri is writing the register; try again in a moment".into()

@@ -84,8 +84,25 @@ pub enum Command {
     Add(Box<AddArgs>),
     /// Record an order, invoice, IP address, note or disclosure for a subject.
     Record(RecordArgs),
-    /// Export subjects: all of them, for piping.
+    /// Rectify a subject's data (Art. 16); the old value goes to the correction history.
+    Correct(CorrectArgs),
+    /// Erase a subject (Art. 17), or with --expired purge kept records that are due.
+    Erase(EraseArgs),
+    /// Restrict processing of a subject's data (Art. 18), or lift the restriction.
+    Restrict(RestrictArgs),
+    /// Record an objection to direct marketing (Art. 21(2)); takes effect at once.
+    Object(ObjectArgs),
+    /// Record consent given or withdrawn for a purpose (Art. 7).
+    Consent(ConsentArgs),
+    /// With SUBJECT, the access report (Art. 15) or portable copy (Art. 20); without, all
+    /// subjects, for piping.
     Export(ExportArgs),
+    /// Data-subject requests and their deadlines.
+    #[command(subcommand)]
+    Request(RequestCommand),
+    /// The audit trail, its integrity, request deadlines and notification tasks.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the register's JSON Schema.
     Schema,
     /// Print shell completions.
@@ -209,13 +226,126 @@ pub enum RecordFact {
 }
 
 #[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// Include subjects whose processing is restricted (Art. 18).
+pub struct CorrectArgs {
+    /// The subject: its id, or its email address.
+    pub subject: String,
+    /// FIELD=VALUE to set (name, company, email, phone, address, source_note); an empty
+    /// VALUE clears an optional field. Repeatable.
+    #[arg(long = "set", required = true, value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Why the data is corrected.
+    #[arg(long, required = true)]
+    pub reason: String,
+    /// The request this answers, e.g. R-0007.
     #[arg(long)]
+    pub request: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EraseArgs {
+    /// The subject: its id, or its email address.
+    #[arg(required_unless_present = "expired", conflicts_with = "expired")]
+    pub subject: Option<String>,
+    /// Why the subject is erased (the Art. 17(1) ground); write no personal data here.
+    #[arg(long, required_unless_present = "expired")]
+    pub reason: Option<String>,
+    /// The request this answers, e.g. R-0007.
+    #[arg(long)]
+    pub request: Option<String>,
+    /// Purge kept records whose retain-until date has passed (for cron).
+    #[arg(long, conflicts_with_all = ["reason", "request"])]
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Ground {
+    /// (a) the accuracy of the data is contested
+    Accuracy,
+    /// (b) processing is unlawful and the subject opposes erasure
+    Unlawful,
+    /// (c) the subject needs the data for legal claims
+    LegalClaims,
+    /// (d) an objection is being weighed
+    Objection,
+}
+
+#[derive(Debug, Args)]
+pub struct RestrictArgs {
+    /// The subject: its id, or its email address.
+    pub subject: String,
+    /// The Art. 18(1) ground.
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "lift",
+        conflicts_with = "lift"
+    )]
+    pub ground: Option<Ground>,
+    /// Lift the restriction; needs --notified-on (Art. 18(3)).
+    #[arg(long, requires = "notified_on")]
+    pub lift: bool,
+    /// The date the subject was told the restriction will be lifted.
+    #[arg(long, value_parser = parse_date, requires = "lift")]
+    pub notified_on: Option<NaiveDate>,
+    /// The request this answers, e.g. R-0007.
+    #[arg(long)]
+    pub request: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ObjectArgs {
+    /// The subject: its id, or its email address.
+    pub subject: String,
+    /// The request this answers, e.g. R-0007.
+    #[arg(long)]
+    pub request: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConsentVerb {
+    Give,
+    Withdraw,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// The subject: its id, or its email address.
+    pub subject: String,
+    #[arg(value_enum)]
+    pub action: ConsentVerb,
+    /// The purpose id, e.g. marketing.
+    pub purpose: String,
+    /// The channel it came through (web-form, email, phone, social-media, contract, meeting,
+    /// letter, in-person, other).
+    #[arg(long, default_value = "other")]
+    pub channel: String,
+    /// What shows it: form id, message id, contract.
+    #[arg(long)]
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Fi,
+    En,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The subject: its id, or its email address. Without it, all subjects.
+    pub subject: Option<String>,
+    /// With SUBJECT: the Art. 20 machine-readable copy (JSON) instead of the access report.
+    #[arg(long, requires = "subject")]
+    pub portable: bool,
+    /// The language of the access report.
+    #[arg(long, value_enum, default_value_t = Lang::Fi)]
+    pub lang: Lang,
+    /// Include subjects whose processing is restricted (Art. 18).
+    #[arg(long, conflicts_with = "subject")]
     pub include_restricted: bool,
     /// Only subjects whose data may be used for this purpose (consent given, no objection,
     /// not restricted), e.g. `marketing`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "subject")]
     pub purpose: Option<String>,
 }
 
@@ -223,4 +353,109 @@ pub struct ExportArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    Access,
+    Rectification,
+    Erasure,
+    Restriction,
+    Portability,
+    Objection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Log a data-subject request; prints its id and deadline.
+    Open {
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The subject, once identified (id or email).
+        #[arg(long)]
+        subject: Option<String>,
+        /// The day the request reached the controller (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        received: NaiveDate,
+        /// The channel it came through (email, letter, phone, web-form, social-media, in-person, …).
+        #[arg(long)]
+        channel: String,
+        /// How the requester's identity was checked.
+        #[arg(long)]
+        identity_check: Option<String>,
+    },
+    /// List requests.
+    List {
+        /// Only open and extended requests.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Show one request and what was done for it.
+    Show { id: String },
+    /// Extend a request by two months (Art. 12(3)).
+    Extend {
+        id: String,
+        /// Why (the request is complex, or there are many).
+        #[arg(long)]
+        reason: String,
+        /// The date the subject was told, with reasons (on or before the one-month due date).
+        #[arg(long, value_parser = parse_date)]
+        notified_on: NaiveDate,
+    },
+    /// Close a request with its outcome.
+    Close {
+        id: String,
+        #[arg(long)]
+        outcome: String,
+    },
+    /// Refuse a request, with its written justification (Art. 12(4)-(5)).
+    Refuse {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Show the audit trail.
+    Log {
+        /// Only events about this subject (id or email).
+        #[arg(long)]
+        subject: Option<String>,
+        /// Only events on or after this date.
+        #[arg(long, value_parser = parse_date)]
+        since: Option<NaiveDate>,
+        /// Only events of this action, e.g. erase.
+        #[arg(long)]
+        action: Option<String>,
+    },
+    /// Recompute the hash chain; exit 1 when it is broken.
+    Verify {
+        /// A head hash recorded earlier, which the chain must still contain.
+        #[arg(long)]
+        expect: Option<String>,
+    },
+    /// The cron check of request deadlines: exit 1 when one is overdue or within the window.
+    Deadlines {
+        /// The window in days.
+        #[arg(long, default_value_t = 7)]
+        within: i64,
+        /// Print nothing when nothing needs doing.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Art. 19 notification tasks owed to recipients.
+    Tasks {
+        /// Done tasks too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Mark a notification task done.
+    TaskDone {
+        id: String,
+        /// The day the recipient was told; today when absent.
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
 }

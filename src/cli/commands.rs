@@ -10,7 +10,9 @@ use clap::CommandFactory;
 use crate::cli::args::{
     Cli, Command, ExportArgs, Format, Global, InitArgs, KeygenArgs, RecordArgs, RecordFact,
 };
-use crate::cli::{Output, context, input, input_name, open_store, render};
+use crate::cli::{
+    Output, context, input, input_name, open_store, render, report, requests, rights,
+};
 use crate::core::change::{self, Applied, Change};
 use crate::core::model::{Description, Encryption, Register};
 use crate::core::record::Fact;
@@ -30,7 +32,14 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         Command::Init(args) => init(&global, &args, passphrase),
         Command::Add(args) => add(&global, *args, passphrase),
         Command::Record(args) => record(&global, args, passphrase),
-        Command::Export(args) => export_subjects(&global, &args, passphrase),
+        Command::Correct(args) => rights::correct(&global, args, passphrase),
+        Command::Erase(args) => rights::erase(&global, args, passphrase),
+        Command::Restrict(args) => rights::restrict(&global, args, passphrase),
+        Command::Object(args) => rights::object(&global, args, passphrase),
+        Command::Consent(args) => rights::consent(&global, args, passphrase),
+        Command::Export(args) => export(&global, &args, passphrase),
+        Command::Request(command) => requests::request(&global, command, passphrase),
+        Command::Audit(command) => requests::audit(&global, command, passphrase),
         Command::Schema => Ok(Output::text(schema_text())),
         Command::Completions(args) => {
             let mut out = Vec::new();
@@ -56,7 +65,7 @@ pub fn schema_text() -> String {
     text
 }
 
-fn say(message: impl std::fmt::Display) {
+pub fn say(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "{message}");
 }
 
@@ -314,13 +323,26 @@ fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) 
     Ok(Output::default())
 }
 
-fn export_subjects(
-    global: &Global,
-    args: &ExportArgs,
-    passphrase: &dyn PassphraseSource,
-) -> Result<Output> {
+fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let store = open_store(global, passphrase)?;
     let register = store.open()?.register;
+    if let Some(selector) = &args.subject {
+        let today = context(global).today;
+        let lang = match args.lang {
+            crate::cli::args::Lang::Fi => crate::core::access::Lang::Fi,
+            crate::cli::args::Lang::En => crate::core::access::Lang::En,
+        };
+        if args.portable {
+            let copy = crate::core::portable::portable_copy(&register, selector, today)?;
+            return Ok(Output::text(render::json_text(&copy)?));
+        }
+        let report = crate::core::access::access_report(&register, selector, lang, today)?;
+        return Ok(Output::text(report::access_report(
+            &report,
+            lang,
+            global.format,
+        )?));
+    }
     if let Some(purpose) = &args.purpose
         && !register
             .description

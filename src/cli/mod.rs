@@ -7,6 +7,9 @@ pub mod demo;
 pub mod input;
 pub mod passphrase;
 pub mod render;
+pub mod report;
+pub mod requests;
+pub mod rights;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,18 +1,78 @@
 //! Every change to a register, as data. The store applies a `Change` through its one write
 //! path; `apply` dispatches it to the rule that carries it out and reports what was done.
 
-use crate::core::model::{Register, SubjectId};
+use chrono::NaiveDate;
+
+use crate::core::model::{
+    Channel, ConsentAction, ErasureReceipt, Register, Request, RequestId, RestrictionGround,
+    SubjectId,
+};
 use crate::core::record::{self, Fact};
+use crate::core::requests::{self, NewRequest};
+use crate::core::rights::{consent, correct, erase, notify, object, restrict};
 use crate::core::subjects::{self, Batch};
-use crate::core::{Context, IdSource};
+use crate::core::{Context, IdSource, select};
 use crate::error::Result;
 
-/// A change a command asks for.
+/// A change a command asks for. `subject` is a selector (id or email); `request` a request
+/// id the change answers.
 pub enum Change {
-    /// Add subjects, all or none.
     Add(Batch),
-    /// Record a fact about one subject.
-    Record { subject: String, fact: Fact },
+    Record {
+        subject: String,
+        fact: Fact,
+    },
+    Correct {
+        subject: String,
+        sets: Vec<correct::Set>,
+        reason: String,
+        request: Option<String>,
+    },
+    Erase {
+        subject: String,
+        reason: String,
+        request: Option<String>,
+    },
+    PurgeExpired,
+    Restrict {
+        subject: String,
+        ground: RestrictionGround,
+        request: Option<String>,
+    },
+    LiftRestriction {
+        subject: String,
+        notified_on: NaiveDate,
+        request: Option<String>,
+    },
+    Object {
+        subject: String,
+        request: Option<String>,
+    },
+    Consent {
+        subject: String,
+        action: ConsentAction,
+        purpose: String,
+        channel: Channel,
+        evidence: Option<String>,
+    },
+    OpenRequest(NewRequest),
+    ExtendRequest {
+        id: String,
+        reason: String,
+        notified_on: NaiveDate,
+    },
+    CloseRequest {
+        id: String,
+        outcome: String,
+    },
+    RefuseRequest {
+        id: String,
+        reason: String,
+    },
+    TaskDone {
+        id: String,
+        on: NaiveDate,
+    },
 }
 
 /// What a change did, for the command to report.
@@ -20,6 +80,29 @@ pub enum Change {
 pub enum Applied {
     Added(Vec<SubjectId>),
     Recorded(SubjectId),
+    Corrected { subject: SubjectId, tasks: usize },
+    Erased(ErasureReceipt),
+    Purged(usize),
+    Restricted { subject: SubjectId, tasks: usize },
+    Lifted(SubjectId),
+    Objected { subject: SubjectId, new: bool },
+    Consent(SubjectId),
+    Request(Request),
+    Refused { request: Request, late: bool },
+    TaskDone,
+}
+
+/// Resolves `--request` for a change to the subject `selector` names.
+fn link(
+    register: &mut Register,
+    request: Option<&str>,
+    selector: &str,
+) -> Result<Option<RequestId>> {
+    if request.is_none() {
+        return Ok(None);
+    }
+    let subject = select::subject(register, selector)?.id.clone();
+    requests::link_request(register, request, Some(&subject))
 }
 
 /// Applies `change` to `register`. On error the register may be partly changed and must be
@@ -30,10 +113,93 @@ pub fn apply(
     ctx: &Context,
     ids: &mut dyn IdSource,
 ) -> Result<Applied> {
-    match change {
-        Change::Add(batch) => subjects::add_subjects(register, batch, ctx, ids).map(Applied::Added),
+    Ok(match change {
+        Change::Add(batch) => Applied::Added(subjects::add_subjects(register, batch, ctx, ids)?),
         Change::Record { subject, fact } => {
-            record::record(register, &subject, fact, ctx).map(Applied::Recorded)
+            Applied::Recorded(record::record(register, &subject, fact, ctx)?)
         }
-    }
+        Change::Correct {
+            subject,
+            sets,
+            reason,
+            request,
+        } => {
+            let request = link(register, request.as_deref(), &subject)?;
+            let (subject, tasks) =
+                correct::correct_subject(register, &subject, &sets, &reason, request, ctx)?;
+            Applied::Corrected { subject, tasks }
+        }
+        Change::Erase {
+            subject,
+            reason,
+            request,
+        } => {
+            let request = link(register, request.as_deref(), &subject)?;
+            Applied::Erased(erase::erase_subject(
+                register, &subject, &reason, request, ctx,
+            )?)
+        }
+        Change::PurgeExpired => Applied::Purged(erase::purge_expired(register, ctx)),
+        Change::Restrict {
+            subject,
+            ground,
+            request,
+        } => {
+            let request = link(register, request.as_deref(), &subject)?;
+            let (subject, tasks) =
+                restrict::restrict_subject(register, &subject, ground, request, ctx)?;
+            Applied::Restricted { subject, tasks }
+        }
+        Change::LiftRestriction {
+            subject,
+            notified_on,
+            request,
+        } => {
+            let request = link(register, request.as_deref(), &subject)?;
+            Applied::Lifted(restrict::lift_restriction(
+                register,
+                &subject,
+                notified_on,
+                request,
+                ctx,
+            )?)
+        }
+        Change::Object { subject, request } => {
+            let request = link(register, request.as_deref(), &subject)?;
+            let (subject, new) = object::object_to_marketing(register, &subject, request, ctx)?;
+            Applied::Objected { subject, new }
+        }
+        Change::Consent {
+            subject,
+            action,
+            purpose,
+            channel,
+            evidence,
+        } => Applied::Consent(consent::record_consent(
+            register, &subject, action, &purpose, channel, evidence, ctx,
+        )?),
+        Change::OpenRequest(new) => Applied::Request(requests::open_request(register, new, ctx)?),
+        Change::ExtendRequest {
+            id,
+            reason,
+            notified_on,
+        } => Applied::Request(requests::extend_request(
+            register,
+            &id,
+            &reason,
+            notified_on,
+            ctx,
+        )?),
+        Change::CloseRequest { id, outcome } => {
+            Applied::Request(requests::close_request(register, &id, &outcome, ctx)?)
+        }
+        Change::RefuseRequest { id, reason } => {
+            let (request, late) = requests::refuse_request(register, &id, &reason, ctx)?;
+            Applied::Refused { request, late }
+        }
+        Change::TaskDone { id, on } => {
+            notify::mark_done(register, &id, on, ctx)?;
+            Applied::TaskDone
+        }
+    })
 }

@@ -174,6 +174,7 @@ pub fn new_register(
             key: hex::encode(ids.secret_key()),
             entries: Vec::new(),
         },
+        erasures: Vec::new(),
         audit: Vec::new(),
     };
     audit::append(

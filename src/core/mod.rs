@@ -1,6 +1,7 @@
 //! The pure core: the register model and every rule applied to it, as plain functions over
 //! plain data. No files, no clock, no randomness: `Context` and `IdSource` bring them in.
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod change;
@@ -8,7 +9,10 @@ pub mod erasure_guard;
 pub mod export;
 pub mod format;
 pub mod model;
+pub mod portable;
 pub mod record;
+pub mod requests;
+pub mod rights;
 pub mod select;
 pub mod subjects;
 pub mod validate;

@@ -32,6 +32,8 @@ pub struct Register {
     pub tasks: Vec<NotificationTask>,
     /// What makes an erased person detectable without keeping their data.
     pub erased: ErasureGuard,
+    /// Erasure receipts (Art. 17): what was erased and kept, when, by whom. No personal data.
+    pub erasures: Vec<ErasureReceipt>,
     /// The audit trail: who did what, when. Holds no personal data.
     pub audit: Vec<AuditEvent>,
 }
@@ -552,6 +554,32 @@ pub struct ErasedEntry {
     pub phone: Option<String>,
 }
 
+/// The record of one erasure, kept without personal data (LEGAL §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErasureReceipt {
+    /// The erased subject's random id.
+    pub subject: SubjectId,
+    pub request: Option<RequestId>,
+    pub date: NaiveDate,
+    pub actor: String,
+    /// Why the subject was erased (the Art. 17(1) ground); written without personal data.
+    pub reason: String,
+    /// The categories of data erased.
+    pub erased: Vec<String>,
+    /// What was kept, on what basis and until when.
+    pub retained: Vec<RetainedCategory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetainedCategory {
+    pub category: String,
+    pub count: usize,
+    pub basis: String,
+    pub retain_until: NaiveDate,
+}
+
 /// What an audit event records was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -576,6 +604,7 @@ pub enum AuditAction {
     RequestExtend,
     RequestClose,
     RequestRefuse,
+    RequestLink,
     TaskDone,
     Rekey,
 }

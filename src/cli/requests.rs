@@ -1,0 +1,366 @@
+//! The request and audit commands: logging requests and their deadlines, the cron check,
+//! the audit trail and its integrity, and the Art. 19 notification tasks.
+
+use serde::Serialize;
+
+use crate::cli::args::{AuditCommand, Format, Global, Kind, RequestCommand};
+use crate::cli::commands::{apply, say};
+use crate::cli::rights::channel;
+use crate::cli::{Output, context, open_store, render};
+use crate::core::change::{Applied, Change};
+use crate::core::model::{AuditEvent, Request, RequestKind};
+use crate::core::requests::{self, DeadlineRow, NewRequest, status_name};
+use crate::core::{audit as trail, select};
+use crate::error::{Error, Result};
+use crate::store::keys::PassphraseSource;
+
+fn kind(kind: Kind) -> RequestKind {
+    match kind {
+        Kind::Access => RequestKind::Access,
+        Kind::Rectification => RequestKind::Rectification,
+        Kind::Erasure => RequestKind::Erasure,
+        Kind::Restriction => RequestKind::Restriction,
+        Kind::Portability => RequestKind::Portability,
+        Kind::Objection => RequestKind::Objection,
+    }
+}
+
+/// The kebab-case name of a serialisable enum value.
+pub fn name_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn opt<T: ToString>(value: &Option<T>) -> String {
+    value.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+const REQUEST_HEADER: &[&str] = &[
+    "id", "kind", "subject", "received", "channel", "deadline", "status", "resolved",
+];
+
+fn request_row(r: &Request) -> Vec<String> {
+    vec![
+        r.id.0.clone(),
+        name_of(&r.kind),
+        opt(&r.subject),
+        r.received.to_string(),
+        r.channel.as_str().to_owned(),
+        r.deadline.to_string(),
+        status_name(r.status).to_owned(),
+        r.resolution
+            .as_ref()
+            .map(|x| x.on.to_string())
+            .unwrap_or_default(),
+    ]
+}
+
+fn requests_text(list: &[&Request], format: Format) -> Result<String> {
+    match format {
+        Format::Json => render::json_text(list),
+        Format::Csv => render::csv_text(REQUEST_HEADER, list.iter().map(|r| request_row(r))),
+        Format::Table => {
+            let mut table = render::table(REQUEST_HEADER);
+            for r in list {
+                table.add_row(request_row(r));
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}
+
+fn one_request(request: &Request, format: Format) -> Result<String> {
+    match format {
+        Format::Json => render::json_text(request),
+        _ => requests_text(&[request], format),
+    }
+}
+
+pub fn request(
+    global: &Global,
+    command: RequestCommand,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let store = open_store(global, passphrase)?;
+    let ctx = context(global);
+    let change = match command {
+        RequestCommand::List { open } => {
+            let register = store.open()?.register;
+            let list: Vec<&Request> = register
+                .requests
+                .iter()
+                .filter(|r| !open || r.resolution.is_none())
+                .collect();
+            return Ok(Output::text(requests_text(&list, global.format)?));
+        }
+        RequestCommand::Show { id } => {
+            let register = store.open()?.register;
+            let request = select::request(&register, &id)?;
+            let events: Vec<&AuditEvent> = register
+                .audit
+                .iter()
+                .filter(|e| e.request.as_ref() == Some(&request.id))
+                .collect();
+            return Ok(Output::text(match global.format {
+                Format::Json => render::json_text(&serde_json::json!({
+                    "request": request,
+                    "events": events,
+                }))?,
+                format => {
+                    let mut text = one_request(request, format)?;
+                    text.push_str(&events_text(&events, format)?);
+                    text
+                }
+            }));
+        }
+        RequestCommand::Open {
+            kind: k,
+            subject,
+            received,
+            channel: c,
+            identity_check,
+        } => Change::OpenRequest(NewRequest {
+            kind: kind(k),
+            subject,
+            received,
+            channel: channel(&c)?,
+            identity_check,
+        }),
+        RequestCommand::Extend {
+            id,
+            reason,
+            notified_on,
+        } => Change::ExtendRequest {
+            id,
+            reason,
+            notified_on,
+        },
+        RequestCommand::Close { id, outcome } => Change::CloseRequest { id, outcome },
+        RequestCommand::Refuse { id, reason } => Change::RefuseRequest { id, reason },
+    };
+    let (request, message) = match apply(&store, change, &ctx)? {
+        Applied::Request(request) => {
+            let message = format!(
+                "request {} is {}; deadline {}",
+                request.id,
+                status_name(request.status),
+                request.deadline
+            );
+            (request, message)
+        }
+        Applied::Refused { request, late } => {
+            if late {
+                say(format_args!(
+                    "warning: the refusal of {} comes after its one-month due date {} (Art. 12(4))",
+                    request.id, request.due
+                ));
+            }
+            let message = format!(
+                "request {} is refused; tell the subject the reasons and their right to complain to the supervisory authority and to seek a judicial remedy",
+                request.id
+            );
+            (request, message)
+        }
+        _ => return Err(Error::Refused("the request was not changed".into())),
+    };
+    say(message);
+    Ok(Output::text(match global.format {
+        Format::Table => format!("{} {}\n", request.id, request.deadline),
+        format => one_request(&request, format)?,
+    }))
+}
+
+const EVENT_HEADER: &[&str] = &[
+    "seq", "at", "actor", "action", "subject", "request", "fields",
+];
+
+fn events_text(events: &[&AuditEvent], format: Format) -> Result<String> {
+    let row = |e: &AuditEvent| {
+        vec![
+            e.seq.to_string(),
+            e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            e.actor.clone(),
+            name_of(&e.action),
+            opt(&e.subject),
+            opt(&e.request),
+            e.fields.join(";"),
+        ]
+    };
+    match format {
+        Format::Json => render::json_text(events),
+        Format::Csv => render::csv_text(EVENT_HEADER, events.iter().map(|e| row(e))),
+        Format::Table => {
+            let mut table = render::table(EVENT_HEADER);
+            for e in events {
+                table.add_row(row(e));
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}
+
+const DEADLINE_HEADER: &[&str] = &[
+    "id",
+    "kind",
+    "received",
+    "deadline",
+    "status",
+    "days_left",
+    "extension_notice_by",
+    "alert",
+];
+
+fn deadlines_text(rows: &[DeadlineRow], format: Format) -> Result<String> {
+    let row = |r: &DeadlineRow| {
+        vec![
+            r.id.0.clone(),
+            name_of(&r.kind),
+            r.received.to_string(),
+            r.deadline.to_string(),
+            status_name(r.status).to_owned(),
+            r.days_left.to_string(),
+            opt(&r.extension_notice_by),
+            r.alert.as_ref().map(name_of).unwrap_or_default(),
+        ]
+    };
+    match format {
+        Format::Json => render::json_text(rows),
+        Format::Csv => render::csv_text(DEADLINE_HEADER, rows.iter().map(row)),
+        Format::Table => {
+            let mut table = render::table(DEADLINE_HEADER);
+            for r in rows {
+                table.add_row(row(r));
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}
+
+pub fn audit(
+    global: &Global,
+    command: AuditCommand,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let store = open_store(global, passphrase)?;
+    let ctx = context(global);
+    match command {
+        AuditCommand::TaskDone { id, on } => {
+            apply(
+                &store,
+                Change::TaskDone {
+                    id: id.clone(),
+                    on: on.unwrap_or(ctx.today),
+                },
+                &ctx,
+            )?;
+            say(format_args!(
+                "task {} is done",
+                id.trim().to_ascii_uppercase()
+            ));
+            Ok(Output::default())
+        }
+        AuditCommand::Log {
+            subject,
+            since,
+            action,
+        } => {
+            let register = store.open()?.register;
+            let subject = match subject {
+                Some(selector) => Some(select::subject(&register, &selector)?.id.clone()),
+                None => None,
+            };
+            let events: Vec<&AuditEvent> = register
+                .audit
+                .iter()
+                .filter(|e| subject.is_none() || e.subject == subject)
+                .filter(|e| since.is_none_or(|d| e.at.date_naive() >= d))
+                .filter(|e| action.as_ref().is_none_or(|a| &name_of(&e.action) == a))
+                .collect();
+            Ok(Output::text(events_text(&events, global.format)?))
+        }
+        AuditCommand::Verify { expect } => {
+            let register = store.open()?.register;
+            trail::verify(&register.audit)
+                .map_err(|(seq, reason)| Error::AuditBroken { seq, reason })?;
+            let head = trail::head(&register.audit);
+            if let Some(expected) = expect {
+                let expected = expected.trim().to_ascii_lowercase();
+                if !register.audit.iter().any(|e| e.hash == expected) {
+                    return Err(Error::AuditBroken {
+                        seq: register.audit.len() as u64,
+                        reason:
+                            "the chain does not contain the expected head: history was rewritten"
+                                .into(),
+                    });
+                }
+            }
+            Ok(Output::text(match global.format {
+                Format::Json => render::json_text(&serde_json::json!({
+                    "events": register.audit.len(),
+                    "head": head,
+                }))?,
+                Format::Csv => render::csv_text(
+                    &["events", "head"],
+                    [vec![register.audit.len().to_string(), head.to_owned()]],
+                )?,
+                Format::Table => format!("{} events, head {head}\n", register.audit.len()),
+            }))
+        }
+        AuditCommand::Deadlines { within, quiet } => {
+            let register = store.open()?.register;
+            let rows = requests::deadlines(&register, ctx.today, within);
+            let attention = rows.iter().filter(|r| r.attention).count();
+            let code = u8::from(attention > 0);
+            if quiet && attention == 0 {
+                return Ok(Output::default());
+            }
+            if attention > 0 {
+                say(format_args!(
+                    "{attention} request(s) overdue or due within {within} day(s)"
+                ));
+            }
+            let open_tasks = register.tasks.iter().filter(|t| t.done.is_none()).count();
+            if open_tasks > 0 {
+                say(format_args!(
+                    "{open_tasks} recipient notification(s) open (Art. 19): see `rekisteri audit tasks`"
+                ));
+            }
+            Ok(Output {
+                stdout: deadlines_text(&rows, global.format)?,
+                code,
+            })
+        }
+        AuditCommand::Tasks { all } => {
+            let register = store.open()?.register;
+            let tasks: Vec<_> = register
+                .tasks
+                .iter()
+                .filter(|t| all || t.done.is_none())
+                .collect();
+            let header = &["id", "subject", "recipient", "cause", "created", "done"];
+            let row = |t: &&crate::core::model::NotificationTask| {
+                vec![
+                    t.id.clone(),
+                    t.subject.0.clone(),
+                    t.recipient.clone(),
+                    name_of(&t.cause),
+                    t.created.to_string(),
+                    opt(&t.done),
+                ]
+            };
+            Ok(Output::text(match global.format {
+                Format::Json => render::json_text(&tasks)?,
+                Format::Csv => render::csv_text(header, tasks.iter().map(row))?,
+                Format::Table => {
+                    let mut table = render::table(header);
+                    for t in &tasks {
+                        table.add_row(row(t));
+                    }
+                    format!("{table}\n")
+                }
+            }))
+        }
+    }
+}

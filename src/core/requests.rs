@@ -1,0 +1,276 @@
+//! Data-subject requests and their legal deadlines (LEGAL §1): open, extend, close, refuse,
+//! and the cron check of what is due. Dates come from `calendar`; nothing here reads a clock.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::core::calendar;
+use crate::core::model::{
+    AuditAction, Channel, Extension, Register, Request, RequestId, RequestKind, RequestStatus,
+    Resolution, SubjectId,
+};
+use crate::core::{Context, audit, select, validate};
+use crate::error::{Error, Result};
+
+/// A new request as logged.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    pub kind: RequestKind,
+    pub subject: Option<String>,
+    pub received: NaiveDate,
+    pub channel: Channel,
+    pub identity_check: Option<String>,
+}
+
+/// Logs a request; its deadline is the one-month due date, rolled to a working day.
+pub fn open_request(register: &mut Register, new: NewRequest, ctx: &Context) -> Result<Request> {
+    if new.received > ctx.today {
+        return Err(Error::Refused(
+            "--received is after today: a request is logged once it has arrived".into(),
+        ));
+    }
+    let subject = match &new.subject {
+        Some(selector) => Some(select::subject(register, selector)?.id.clone()),
+        None => None,
+    };
+    let identity_check = match new.identity_check {
+        Some(text) if !text.trim().is_empty() => Some(
+            validate::text(&text, true)
+                .map_err(|e| Error::field("--identity-check", "identity_check", e))?,
+        ),
+        _ => None,
+    };
+    let id = RequestId(format!("R-{:04}", register.requests.len() + 1));
+    let due = calendar::due_date(new.received);
+    let request = Request {
+        id: id.clone(),
+        kind: new.kind,
+        subject: subject.clone(),
+        received: new.received,
+        channel: new.channel,
+        identity_check,
+        due,
+        deadline: due,
+        status: RequestStatus::Open,
+        extension: None,
+        resolution: None,
+    };
+    register.requests.push(request.clone());
+    let mut entry = audit::Entry::new(AuditAction::RequestOpen)
+        .request(Some(&id))
+        .fields(["requests"]);
+    entry.subject = subject;
+    audit::append(&mut register.audit, ctx, entry);
+    Ok(request)
+}
+
+fn open_for_change<'a>(register: &'a mut Register, id: &str) -> Result<&'a mut Request> {
+    let index = select::request_index(register, id)?;
+    let request = &mut register.requests[index];
+    match request.status {
+        RequestStatus::Open | RequestStatus::Extended => Ok(request),
+        RequestStatus::Closed | RequestStatus::Refused => Err(Error::Refused(format!(
+            "request {} is already {}",
+            request.id,
+            status_name(request.status)
+        ))),
+    }
+}
+
+pub fn status_name(status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::Open => "open",
+        RequestStatus::Extended => "extended",
+        RequestStatus::Closed => "closed",
+        RequestStatus::Refused => "refused",
+    }
+}
+
+fn record(register: &mut Register, ctx: &Context, action: AuditAction, index: usize) {
+    let request = &register.requests[index];
+    let mut entry = audit::Entry::new(action)
+        .request(Some(&request.id))
+        .fields(["requests"]);
+    entry.subject = request.subject.clone();
+    audit::append(&mut register.audit, ctx, entry);
+}
+
+/// Extends a request by two months (Art. 12(3)). Allowed only when the subject was told,
+/// with reasons, on or before the one-month due date.
+pub fn extend_request(
+    register: &mut Register,
+    id: &str,
+    reason: &str,
+    notified_on: NaiveDate,
+    ctx: &Context,
+) -> Result<Request> {
+    let reason = validate::text(reason, true).map_err(|e| Error::field("--reason", "reason", e))?;
+    let request = open_for_change(register, id)?;
+    if request.status == RequestStatus::Extended {
+        return Err(Error::Refused(format!(
+            "request {} is already extended; Art. 12(3) allows one extension of two months",
+            request.id
+        )));
+    }
+    if notified_on > request.due {
+        return Err(Error::Refused(format!(
+            "request {}: the subject must be told of an extension by the one-month due date {}; --notified-on is later",
+            request.id, request.due
+        )));
+    }
+    if notified_on < request.received || notified_on > ctx.today {
+        return Err(Error::Refused(format!(
+            "request {}: --notified-on must lie between the day received ({}) and today",
+            request.id, request.received
+        )));
+    }
+    request.extension = Some(Extension {
+        reason,
+        notified_on,
+    });
+    request.deadline = calendar::extended_due_date(request.received).max(request.due);
+    request.status = RequestStatus::Extended;
+    let copy = request.clone();
+    let index = select::request_index(register, id)?;
+    record(register, ctx, AuditAction::RequestExtend, index);
+    Ok(copy)
+}
+
+/// Closes a request with its outcome.
+pub fn close_request(
+    register: &mut Register,
+    id: &str,
+    outcome: &str,
+    ctx: &Context,
+) -> Result<Request> {
+    let outcome =
+        validate::text(outcome, true).map_err(|e| Error::field("--outcome", "outcome", e))?;
+    let request = open_for_change(register, id)?;
+    request.status = RequestStatus::Closed;
+    request.resolution = Some(Resolution {
+        on: ctx.today,
+        text: outcome,
+    });
+    let copy = request.clone();
+    let index = select::request_index(register, id)?;
+    record(register, ctx, AuditAction::RequestClose, index);
+    Ok(copy)
+}
+
+/// Refuses a request with its written justification (Art. 12(4)-(5)). Returns the request
+/// and whether the refusal came after the one-month due date, which Art. 12(4) sets even
+/// for an extended request.
+pub fn refuse_request(
+    register: &mut Register,
+    id: &str,
+    reason: &str,
+    ctx: &Context,
+) -> Result<(Request, bool)> {
+    let reason = validate::text(reason, true).map_err(|e| Error::field("--reason", "reason", e))?;
+    let request = open_for_change(register, id)?;
+    let late = ctx.today > request.due;
+    request.status = RequestStatus::Refused;
+    request.resolution = Some(Resolution {
+        on: ctx.today,
+        text: reason,
+    });
+    let copy = request.clone();
+    let index = select::request_index(register, id)?;
+    record(register, ctx, AuditAction::RequestRefuse, index);
+    Ok((copy, late))
+}
+
+/// Checks a `--request ID` given to an operation on `subject`: the request must exist and be
+/// open; a request not yet tied to a subject is tied to this one.
+pub fn link_request(
+    register: &mut Register,
+    id: Option<&str>,
+    subject: Option<&SubjectId>,
+) -> Result<Option<RequestId>> {
+    let Some(id) = id else { return Ok(None) };
+    let request = open_for_change(register, id)?;
+    if let (Some(subject), Some(linked)) = (subject, &request.subject)
+        && subject != linked
+    {
+        return Err(Error::Refused(format!(
+            "request {} concerns another subject",
+            request.id
+        )));
+    }
+    if request.subject.is_none() {
+        request.subject = subject.cloned();
+    }
+    Ok(Some(request.id.clone()))
+}
+
+/// How urgent a date is, for the cron check: 7, 3 and 0 days before, and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Alert {
+    Overdue,
+    DueToday,
+    Within3Days,
+    Within7Days,
+}
+
+pub fn alert_for(days_left: i64) -> Option<Alert> {
+    match days_left {
+        d if d < 0 => Some(Alert::Overdue),
+        0 => Some(Alert::DueToday),
+        1..=3 => Some(Alert::Within3Days),
+        4..=7 => Some(Alert::Within7Days),
+        _ => None,
+    }
+}
+
+/// One line of the cron check.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlineRow {
+    pub id: RequestId,
+    pub kind: RequestKind,
+    pub subject: Option<SubjectId>,
+    pub received: NaiveDate,
+    pub deadline: NaiveDate,
+    pub status: RequestStatus,
+    pub days_left: i64,
+    /// The last day to tell the subject of an extension (the one-month due date), while the
+    /// request is open and not extended.
+    pub extension_notice_by: Option<NaiveDate>,
+    pub extension_notice_days_left: Option<i64>,
+    /// The most urgent alert of the deadline and the extension-notice date.
+    pub alert: Option<Alert>,
+    /// True when the deadline, or the extension-notice date, is overdue or within the window.
+    pub attention: bool,
+}
+
+/// Every open or extended request with its deadline, days left and alert, soonest first.
+pub fn deadlines(register: &Register, today: NaiveDate, within: i64) -> Vec<DeadlineRow> {
+    let mut rows: Vec<DeadlineRow> = register
+        .requests
+        .iter()
+        .filter(|r| matches!(r.status, RequestStatus::Open | RequestStatus::Extended))
+        .map(|r| {
+            let days_left = (r.deadline - today).num_days();
+            let notice_by = (r.status == RequestStatus::Open).then_some(r.due);
+            let notice_days = notice_by.map(|d| (d - today).num_days());
+            // The extension-notice date equals the deadline of an open request, so the alert
+            // of the sooner of the two dates is the one to show.
+            let soonest = notice_days.map_or(days_left, |n| n.min(days_left));
+            DeadlineRow {
+                id: r.id.clone(),
+                kind: r.kind,
+                subject: r.subject.clone(),
+                received: r.received,
+                deadline: r.deadline,
+                status: r.status,
+                days_left,
+                extension_notice_by: notice_by,
+                extension_notice_days_left: notice_days,
+                alert: alert_for(soonest),
+                attention: soonest <= within,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.deadline, r.id.clone()));
+    rows
+}
