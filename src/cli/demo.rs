@@ -81,6 +81,99 @@ fn steps() -> Vec<Vec<&'static str>> {
         ],
         vec!["export"],
         vec!["--format", "csv", "export", "--purpose", "marketing"],
+        // Ilona asks what we hold about her (Art. 15) and for a correction (Art. 16).
+        vec![
+            "request",
+            "open",
+            "--kind",
+            "access",
+            "--subject",
+            "ilona@example.fi",
+            "--received",
+            "TODAY",
+            "--channel",
+            "email",
+        ],
+        vec!["export", "ilona@example.fi", "--lang", "en"],
+        vec![
+            "request",
+            "close",
+            "R-0001",
+            "--outcome",
+            "access report sent by email",
+        ],
+        vec![
+            "request",
+            "open",
+            "--kind",
+            "rectification",
+            "--subject",
+            "ilona@example.fi",
+            "--received",
+            "TODAY",
+            "--channel",
+            "email",
+        ],
+        vec![
+            "correct",
+            "ilona@example.fi",
+            "--set",
+            "phone=+358 50 111 2222",
+            "--reason",
+            "new number from the customer",
+            "--request",
+            "R-0002",
+        ],
+        vec![
+            "request",
+            "close",
+            "R-0002",
+            "--outcome",
+            "phone number corrected",
+        ],
+        // Aino objects to marketing (Art. 21(2)); Mikko contests his data (Art. 18(1)(a)).
+        vec!["object", "aino.virtanen@example.fi"],
+        vec![
+            "restrict",
+            "mikko.korhonen@example.com",
+            "--ground",
+            "accuracy",
+        ],
+        vec!["export"],
+        vec!["--format", "csv", "export", "--purpose", "marketing"],
+        // Ilona asks to be erased (Art. 17); her invoice is kept for bookkeeping.
+        vec![
+            "request",
+            "open",
+            "--kind",
+            "erasure",
+            "--subject",
+            "ilona@example.fi",
+            "--received",
+            "TODAY",
+            "--channel",
+            "letter",
+        ],
+        vec![
+            "erase",
+            "ilona@example.fi",
+            "--reason",
+            "Art. 17(1)(a): no longer necessary",
+            "--request",
+            "R-0003",
+        ],
+        vec![
+            "request",
+            "close",
+            "R-0003",
+            "--outcome",
+            "erased; invoice kept under KPL 2:10",
+        ],
+        vec!["audit", "tasks"],
+        vec!["request", "list"],
+        vec!["audit", "deadlines"],
+        vec!["audit", "log"],
+        vec!["audit", "verify"],
     ]
 }
 
@@ -107,6 +200,7 @@ pub fn run() -> Result<Output> {
     let file = path("register.age").display().to_string();
     let twebs = path("twebs.json").display().to_string();
     let customers = path("customers.csv").display().to_string();
+    let today = crate::cli::helsinki_today().to_string();
     let source = passphrase::TerminalOrFile::from_env();
 
     let mut all = vec![vec!["keygen".to_owned(), "-o".to_owned(), key.clone()]];
@@ -115,6 +209,7 @@ pub fn run() -> Result<Output> {
         argv.extend(step.iter().map(|arg| match *arg {
             "twebs.json" => twebs.clone(),
             "customers.csv" => customers.clone(),
+            "TODAY" => today.clone(),
             other => other.to_owned(),
         }));
         all.push(argv);

@@ -19,7 +19,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub fn pick<'a>(self, text: &'a Text) -> &'a str {
+    pub fn pick(self, text: &Text) -> &str {
         match self {
             Lang::Fi => &text.fi,
             Lang::En => &text.en,
