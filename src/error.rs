@@ -55,16 +55,21 @@ pub enum Error {
         supported: u32,
     },
 
+    #[error(
+        "{path}: the register holds {count} subject(s) erased earlier: it looks like an old backup was put back"
+    )]
+    RestoredErased { path: PathBuf, count: usize },
+
     #[error("{path}: the register file does not exist")]
     RegisterMissing { path: PathBuf },
 
     #[error("{path}: no such file")]
     InputMissing { path: PathBuf },
 
-    #[error("no subject matches `{0}`")]
+    #[error("no subject matches {}", describe_selector(.0))]
     NoSuchSubject(String),
 
-    #[error("`{selector}` matches {count} subjects")]
+    #[error("{} matches {count} subjects", describe_selector(selector))]
     AmbiguousSubject { selector: String, count: usize },
 
     #[error("no request `{0}`")]
@@ -102,6 +107,16 @@ pub enum Error {
     AuditBroken { seq: u64, reason: String },
 }
 
+/// A selector as shown in messages: an id as typed, an email address not repeated (it is
+/// personal data, and messages may end up in logs and cron mail).
+fn describe_selector(selector: &str) -> String {
+    if selector.contains('@') {
+        "the given email address".to_owned()
+    } else {
+        format!("`{selector}`")
+    }
+}
+
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io {
@@ -131,6 +146,7 @@ impl Error {
             | Error::UnknownPurpose { .. }
             | Error::Refused(_)
             | Error::Corrupt { .. }
+            | Error::RestoredErased { .. }
             | Error::FormatTooNew { .. } => 65,
             Error::RegisterMissing { .. } | Error::InputMissing { .. } => 66,
             Error::NoSuchSubject(_)
@@ -161,7 +177,7 @@ impl Error {
                 "each person may appear once in an import; nothing was changed".into()
             }
             Error::ErasedPerson { .. } => {
-                "if the person has come back as a new customer, add them again with --readmit; nothing was changed".into()
+                "if the person has come back as a new customer, add them with `rekisteri add --readmit`; nothing was changed".into()
             }
             Error::UnknownPurpose { .. } => {
                 "the purposes are listed by `rekisteri notice`; nothing was changed".into()
@@ -172,6 +188,9 @@ impl Error {
             Error::FormatTooNew { .. } => {
                 "upgrade rekisteri to a version that reads this format; the file was not changed"
                     .into()
+            }
+            Error::RestoredErased { .. } => {
+                "run `rekisteri erase --replay` to erase them again before any other change".into()
             }
             Error::RegisterMissing { .. } => {
                 "create one with `rekisteri init`, or point -f / REKISTERI_FILE at it".into()

@@ -144,6 +144,33 @@ fn a_failing_writer_among_parallel_writers_changes_nothing_of_its_own() {
 }
 
 #[test]
+fn parallel_inits_create_one_register_and_refuse_the_rest() {
+    let fixture = Fixture::new();
+    let twebs = repo_file("examples/twebs.json");
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            let mut command = fixture.std_cmd();
+            command.arg("init").arg("--metadata").arg(&twebs);
+            spawn(command)
+        })
+        .collect();
+    let mut created = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        if output.status.success() {
+            created += 1;
+        } else {
+            assert_error(&output, 73);
+        }
+    }
+    assert_eq!(created, 1, "exactly one init wins");
+    let audit = audit_trail(&fixture.plaintext());
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "init");
+    assert!(fixture.entries().iter().all(|name| !name.ends_with(".tmp")));
+}
+
+#[test]
 fn a_held_lock_makes_add_exit_75_and_leaves_the_register_unchanged() {
     let fixture = Fixture::initialised();
     let before = fixture.register_bytes();

@@ -210,6 +210,40 @@ fn a_jsonl_line_that_is_not_json_names_the_line() {
 }
 
 #[test]
+fn a_csv_row_with_too_many_fields_names_the_row() {
+    let fixture = Fixture::initialised();
+    let before = fixture.register_bytes();
+    fixture.write(
+        "new.csv",
+        "name,email\nAapo,aapo@example.fi\nBea,bea@example.fi,Salainen\n",
+    );
+    let output = fixture
+        .cmd()
+        .args(["add", "--from", "new.csv"])
+        .output()
+        .unwrap();
+    let line = assert_error(&output, 65);
+    assert!(line.contains("row 2"), "{line}");
+    assert!(!line.contains("Salainen"), "{line}");
+    assert_eq!(fixture.register_bytes(), before);
+}
+
+#[test]
+fn an_input_file_without_a_known_extension_needs_input_format() {
+    let fixture = Fixture::initialised();
+    let before = fixture.register_bytes();
+    let output = fixture
+        .cmd()
+        .args(["add", "--from", "-"])
+        .write_stdin("name\nAapo\n")
+        .output()
+        .unwrap();
+    let line = assert_error(&output, 2);
+    assert!(line.contains("--input-format"), "{line}");
+    assert_eq!(fixture.register_bytes(), before);
+}
+
+#[test]
 fn an_unknown_csv_column_is_refused() {
     let fixture = Fixture::initialised();
     let before = fixture.register_bytes();

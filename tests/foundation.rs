@@ -353,6 +353,38 @@ fn export_table_lists_every_subject() {
 }
 
 #[test]
+fn export_for_marketing_lists_only_subjects_with_marketing_consent() {
+    let (fixture, ids) = Fixture::with_customers();
+    let output = fixture
+        .cmd()
+        .args(["--format", "json", "export", "--purpose", "marketing"])
+        .output()
+        .unwrap();
+    assert_success(&output, "export --purpose marketing");
+    let subjects: Vec<ExportedSubject> = serde_json::from_slice(&output.stdout).unwrap();
+    let expected: Vec<String> = ids
+        .iter()
+        .zip(customer_rows())
+        .filter(|(_, row)| row.consent.split(';').any(|p| p == "marketing"))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < ids.len());
+    assert_eq!(ids_of(&subjects), expected);
+}
+
+#[test]
+fn export_for_an_unknown_purpose_is_refused() {
+    let (fixture, _) = Fixture::with_customers();
+    let output = fixture
+        .cmd()
+        .args(["export", "--purpose", "telepathy"])
+        .output()
+        .unwrap();
+    let line = assert_error(&output, 65);
+    assert!(line.contains("telepathy"), "{line}");
+}
+
+#[test]
 fn the_age_crate_decrypts_the_register_and_it_validates_against_the_schema() {
     let (fixture, _) = Fixture::with_customers();
     let plaintext = fixture.plaintext();

@@ -244,17 +244,21 @@ pub struct CorrectArgs {
 #[derive(Debug, Args)]
 pub struct EraseArgs {
     /// The subject: its id, or its email address.
-    #[arg(required_unless_present = "expired", conflicts_with = "expired")]
+    #[arg(required_unless_present_any = ["expired", "replay"], conflicts_with_all = ["expired", "replay"])]
     pub subject: Option<String>,
     /// Why the subject is erased (the Art. 17(1) ground); write no personal data here.
-    #[arg(long, required_unless_present = "expired")]
+    #[arg(long, required_unless_present_any = ["expired", "replay"])]
     pub reason: Option<String>,
     /// The request this answers, e.g. R-0007.
     #[arg(long)]
     pub request: Option<String>,
     /// Purge kept records whose retain-until date has passed (for cron).
-    #[arg(long, conflicts_with_all = ["reason", "request"])]
+    #[arg(long, conflicts_with_all = ["reason", "request", "replay"])]
     pub expired: bool,
+    /// Erase again the subjects that a restored backup brought back (listed in the erasure
+    /// journal `<file>.erased`).
+    #[arg(long, conflicts_with_all = ["reason", "request"])]
+    pub replay: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

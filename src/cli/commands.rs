@@ -53,7 +53,7 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
                 .map_err(|e| Error::io("<output>", e))?;
             Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
         }
-        Command::Demo => crate::cli::demo::run(),
+        Command::Demo => crate::cli::demo::run(&global),
     }
 }
 
@@ -172,6 +172,11 @@ fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> 
         &mut RandomIds,
     );
     store.create(&register, secret.as_ref())?;
+    if args.metadata.is_none() {
+        say(
+            "warning: no --metadata given: the register describes the example controller Twebs Oy; give your own description with --metadata (see examples/twebs.json)",
+        );
+    }
     if args.passphrase {
         say(format_args!(
             "created {}, encrypted to a passphrase",
@@ -226,6 +231,10 @@ fn add(
         )],
     };
     let count = rows.len();
+    if count == 0 {
+        say("the input holds no subjects; nothing was changed");
+        return Ok(Output::default());
+    }
     let store = open_store(global, passphrase)?;
     let ctx = context(global);
     let applied = apply(
@@ -325,7 +334,7 @@ fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) 
 
 fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let store = open_store(global, passphrase)?;
-    let register = store.open()?.register;
+    let register = store.open_checked()?.register;
     if let Some(selector) = &args.subject {
         let today = context(global).today;
         let lang = match args.lang {

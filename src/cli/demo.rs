@@ -177,7 +177,7 @@ fn steps() -> Vec<Vec<&'static str>> {
     ]
 }
 
-pub fn run() -> Result<Output> {
+pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
     let dir = tempfile::Builder::new()
         .prefix("rekisteri-demo-")
         .tempdir()
@@ -200,12 +200,15 @@ pub fn run() -> Result<Output> {
     let file = path("register.age").display().to_string();
     let twebs = path("twebs.json").display().to_string();
     let customers = path("customers.csv").display().to_string();
-    let today = crate::cli::helsinki_today().to_string();
+    let today = crate::cli::context(global).today.to_string();
     let source = passphrase::TerminalOrFile::from_env();
 
     let mut all = vec![vec!["keygen".to_owned(), "-o".to_owned(), key.clone()]];
     for step in steps() {
         let mut argv = vec!["-f".to_owned(), file.clone(), "-i".to_owned(), key.clone()];
+        if global.today.is_some() {
+            argv.extend(["--today".to_owned(), today.clone()]);
+        }
         argv.extend(step.iter().map(|arg| match *arg {
             "twebs.json" => twebs.clone(),
             "customers.csv" => customers.clone(),

@@ -132,6 +132,32 @@ pub fn erase(
         }
         return Ok(Output::default());
     }
+    if args.replay {
+        let receipts = store.replay(|register, journal| {
+            let journal = journal.iter().map(|e| (e.subject.clone(), e.on)).collect();
+            match crate::core::change::apply(
+                register,
+                Change::ReplayErasures(journal),
+                &ctx,
+                &mut crate::core::RandomIds,
+            )? {
+                Applied::Replayed(receipts) => Ok(receipts),
+                _ => Ok(Vec::new()),
+            }
+        })?;
+        say(format_args!(
+            "erased again {} subject(s) that a restored backup brought back",
+            receipts.len()
+        ));
+        if global.format == Format::Json {
+            return Ok(Output::text(render::json_text(&receipts)?));
+        }
+        let mut text = String::new();
+        for receipt in &receipts {
+            text.push_str(&receipt_text(receipt, global.format)?);
+        }
+        return Ok(Output::text(text));
+    }
     let (Some(subject), Some(reason)) = (args.subject, args.reason) else {
         return Err(Error::Usage(
             "erase needs SUBJECT and --reason, or --expired".into(),

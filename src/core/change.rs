@@ -4,15 +4,15 @@
 use chrono::NaiveDate;
 
 use crate::core::model::{
-    Channel, ConsentAction, ErasureReceipt, Register, Request, RequestId, RestrictionGround,
-    SubjectId,
+    Channel, ConsentAction, ErasureReceipt, Register, Request, RequestId, RequestKind,
+    RestrictionGround, SubjectId,
 };
 use crate::core::record::{self, Fact};
 use crate::core::requests::{self, NewRequest};
 use crate::core::rights::{consent, correct, erase, notify, object, restrict};
 use crate::core::subjects::{self, Batch};
 use crate::core::{Context, IdSource, select};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A change a command asks for. `subject` is a selector (id or email); `request` a request
 /// id the change answers.
@@ -34,6 +34,8 @@ pub enum Change {
         request: Option<String>,
     },
     PurgeExpired,
+    /// Erase again the journal's subjects that a restored backup brought back.
+    ReplayErasures(Vec<(SubjectId, NaiveDate)>),
     Restrict {
         subject: String,
         ground: RestrictionGround,
@@ -83,6 +85,7 @@ pub enum Applied {
     Corrected { subject: SubjectId, tasks: usize },
     Erased(ErasureReceipt),
     Purged(usize),
+    Replayed(Vec<ErasureReceipt>),
     Restricted { subject: SubjectId, tasks: usize },
     Lifted(SubjectId),
     Objected { subject: SubjectId, new: bool },
@@ -92,17 +95,40 @@ pub enum Applied {
     TaskDone,
 }
 
-/// Resolves `--request` for a change to the subject `selector` names.
+/// Resolves `--request` for a change to the subject `selector` names; the request must be of
+/// one of `kinds` (an erasure answers an erasure request, not an access request).
 fn link(
     register: &mut Register,
     request: Option<&str>,
     selector: &str,
+    kinds: &[RequestKind],
 ) -> Result<Option<RequestId>> {
-    if request.is_none() {
+    let Some(id) = request else {
         return Ok(None);
+    };
+    let found = select::request(register, id)?;
+    if !kinds.contains(&found.kind) {
+        let wanted: Vec<String> = kinds.iter().map(|k| kind_name(*k).to_owned()).collect();
+        return Err(Error::Refused(format!(
+            "request {} is a {} request; this change answers {} requests",
+            found.id,
+            kind_name(found.kind),
+            wanted.join(" or ")
+        )));
     }
     let subject = select::subject(register, selector)?.id.clone();
     requests::link_request(register, request, Some(&subject))
+}
+
+fn kind_name(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Access => "access",
+        RequestKind::Rectification => "rectification",
+        RequestKind::Erasure => "erasure",
+        RequestKind::Restriction => "restriction",
+        RequestKind::Portability => "portability",
+        RequestKind::Objection => "objection",
+    }
 }
 
 /// Applies `change` to `register`. On error the register may be partly changed and must be
@@ -124,7 +150,12 @@ pub fn apply(
             reason,
             request,
         } => {
-            let request = link(register, request.as_deref(), &subject)?;
+            let request = link(
+                register,
+                request.as_deref(),
+                &subject,
+                &[RequestKind::Rectification],
+            )?;
             let (subject, tasks) =
                 correct::correct_subject(register, &subject, &sets, &reason, request, ctx)?;
             Applied::Corrected { subject, tasks }
@@ -134,18 +165,31 @@ pub fn apply(
             reason,
             request,
         } => {
-            let request = link(register, request.as_deref(), &subject)?;
+            let request = link(
+                register,
+                request.as_deref(),
+                &subject,
+                &[RequestKind::Erasure],
+            )?;
             Applied::Erased(erase::erase_subject(
                 register, &subject, &reason, request, ctx,
             )?)
         }
         Change::PurgeExpired => Applied::Purged(erase::purge_expired(register, ctx)),
+        Change::ReplayErasures(journal) => {
+            Applied::Replayed(erase::replay_erasures(register, &journal, ctx)?)
+        }
         Change::Restrict {
             subject,
             ground,
             request,
         } => {
-            let request = link(register, request.as_deref(), &subject)?;
+            let request = link(
+                register,
+                request.as_deref(),
+                &subject,
+                &[RequestKind::Restriction, RequestKind::Objection],
+            )?;
             let (subject, tasks) =
                 restrict::restrict_subject(register, &subject, ground, request, ctx)?;
             Applied::Restricted { subject, tasks }
@@ -155,7 +199,12 @@ pub fn apply(
             notified_on,
             request,
         } => {
-            let request = link(register, request.as_deref(), &subject)?;
+            let request = link(
+                register,
+                request.as_deref(),
+                &subject,
+                &[RequestKind::Restriction, RequestKind::Objection],
+            )?;
             Applied::Lifted(restrict::lift_restriction(
                 register,
                 &subject,
@@ -165,7 +214,12 @@ pub fn apply(
             )?)
         }
         Change::Object { subject, request } => {
-            let request = link(register, request.as_deref(), &subject)?;
+            let request = link(
+                register,
+                request.as_deref(),
+                &subject,
+                &[RequestKind::Objection],
+            )?;
             let (subject, new) = object::object_to_marketing(register, &subject, request, ctx)?;
             Applied::Objected { subject, new }
         }

@@ -46,7 +46,7 @@ impl<'a> Guard<'a> {
     pub fn new(guard: &'a ErasureGuard) -> Guard<'a> {
         let mut by_hash = HashMap::with_capacity(guard.entries.len() * 2);
         for entry in &guard.entries {
-            for hash in [&entry.email, &entry.phone].into_iter().flatten() {
+            for hash in entry.emails.iter().chain(&entry.phones) {
                 by_hash.insert(hash.as_str(), entry);
             }
         }
@@ -96,8 +96,8 @@ mod tests {
             entries: vec![ErasedEntry {
                 subject: SubjectId("s".into()),
                 on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-                email: Some(email_hash(&key, "maija@example.fi")),
-                phone: None,
+                emails: vec![email_hash(&key, "maija@example.fi")],
+                phones: Vec::new(),
             }],
         };
         let guard = Guard::new(&register_guard);

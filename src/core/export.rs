@@ -25,24 +25,36 @@ pub struct Filter {
     pub purpose: Option<String>,
 }
 
-/// Whether the subject's data may be processed for `purpose` now.
-pub fn usable_for(subject: &Subject, purpose: &str) -> bool {
+/// Whether the subject's data may be processed for `purpose` now: never while restricted,
+/// never for marketing after an objection, and for a purpose resting on consent only with
+/// consent given and not withdrawn.
+pub fn usable_for(subject: &Subject, purpose: &str, requires_consent: bool) -> bool {
     if subject.restriction.is_some() {
         return false;
     }
     if purpose == MARKETING && subject.marketing_objection.is_some() {
         return false;
     }
-    has_consent(subject, purpose)
+    !requires_consent || has_consent(subject, purpose)
 }
 
 /// The subjects an export with `filter` lists, in register order.
 pub fn select<'a>(register: &'a Register, filter: &Filter) -> Vec<&'a Subject> {
+    // Marketing always needs consent, whatever the description says (Art. 21, ePrivacy).
+    let requires_consent = filter.purpose.as_deref().is_none_or(|id| {
+        id == MARKETING
+            || register
+                .description
+                .purposes
+                .iter()
+                .find(|p| p.id == id)
+                .is_none_or(|p| p.requires_consent)
+    });
     register
         .subjects
         .iter()
         .filter(|s| match &filter.purpose {
-            Some(purpose) => usable_for(s, purpose),
+            Some(purpose) => usable_for(s, purpose, requires_consent),
             None => filter.include_restricted || s.restriction.is_none(),
         })
         .collect()

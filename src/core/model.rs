@@ -548,10 +548,11 @@ pub struct ErasureGuard {
 pub struct ErasedEntry {
     pub subject: SubjectId,
     pub on: NaiveDate,
-    /// HMAC-SHA-256 of the normalised email, hex.
-    pub email: Option<String>,
-    /// HMAC-SHA-256 of the normalised phone, hex.
-    pub phone: Option<String>,
+    /// HMAC-SHA-256 of each normalised email the subject had (the current one and any
+    /// corrected away), hex.
+    pub emails: Vec<String>,
+    /// HMAC-SHA-256 of each normalised phone number the subject had, hex.
+    pub phones: Vec<String>,
 }
 
 /// The record of one erasure, kept without personal data (LEGAL §4).
@@ -594,6 +595,8 @@ pub enum AuditAction {
     RecordDisclosure,
     Correct,
     Erase,
+    /// An erasure done again because a restored backup brought the subject back.
+    EraseReplay,
     PurgeRetained,
     Restrict,
     LiftRestriction,

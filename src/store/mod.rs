@@ -3,6 +3,7 @@
 //! plaintext never reaches the disk and a crash leaves the old or the new register, whole.
 
 pub mod atomic;
+pub mod journal;
 pub mod keys;
 pub mod lock;
 
@@ -74,19 +75,101 @@ impl Store<'_> {
         atomic::write(&self.path, &ciphertext, true)
     }
 
+    /// Reads the register and refuses one that holds a subject the erasure journal lists
+    /// (an old backup put back): its data must not leave before `erase --replay`.
+    pub fn open_checked(&self) -> Result<Opened> {
+        let opened = self.open()?;
+        self.refuse_restored(&opened.register, &journal::read(&self.journal_path())?)?;
+        Ok(opened)
+    }
+
     /// Applies `change` to the register through the one write path and returns its result.
     /// Nothing is written when `change` fails or leaves the register invalid.
     pub fn update<T>(&self, change: impl FnOnce(&mut Register) -> Result<T>) -> Result<T> {
+        self.write(false, None, |register, _| change(register))
+    }
+
+    /// Like `update`, for `erase --replay`: a register holding erased subjects is accepted,
+    /// and `change` is given the journal to erase them again.
+    pub fn replay<T>(
+        &self,
+        change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
+    ) -> Result<T> {
+        self.write(true, None, change)
+    }
+
+    /// Like `update`, for `rekey`: when the register becomes passphrase-encrypted, it is
+    /// encrypted to `new_passphrase`.
+    pub fn rekey<T>(
+        &self,
+        new_passphrase: Option<SecretString>,
+        change: impl FnOnce(&mut Register) -> Result<T>,
+    ) -> Result<T> {
+        self.write(false, new_passphrase, |register, _| change(register))
+    }
+
+    /// The one write path: lock → decrypt → apply → check → encrypt → fsync → rename →
+    /// fsync dir, then record new erasures in the journal.
+    fn write<T>(
+        &self,
+        allow_restored: bool,
+        new_passphrase: Option<SecretString>,
+        change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
+    ) -> Result<T> {
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
         let Opened {
             mut register,
             passphrase,
         } = self.open()?;
-        let outcome = change(&mut register)?;
+        let journal_path = self.journal_path();
+        let journal = journal::read(&journal_path)?;
+        if !allow_restored {
+            self.refuse_restored(&register, &journal)?;
+        }
+        let outcome = change(&mut register, &journal)?;
         format::check(&register).map_err(Error::Refused)?;
+        let passphrase = new_passphrase.or(passphrase);
         let ciphertext = encrypt(&register, passphrase.as_ref())?;
         atomic::write(&self.path, &ciphertext, false)?;
+        let known: std::collections::HashSet<&str> =
+            journal.iter().map(|e| e.subject.0.as_str()).collect();
+        let new: Vec<journal::Erased> = register
+            .erased
+            .entries
+            .iter()
+            .filter(|e| !known.contains(e.subject.0.as_str()))
+            .map(|e| journal::Erased {
+                subject: e.subject.clone(),
+                on: e.on,
+            })
+            .collect();
+        journal::append(&journal_path, &new)?;
         Ok(outcome)
+    }
+
+    /// The erasure journal beside the register.
+    pub fn journal_path(&self) -> PathBuf {
+        journal::journal_path(&self.path)
+    }
+
+    fn refuse_restored(&self, register: &Register, journal: &[journal::Erased]) -> Result<()> {
+        if journal.is_empty() {
+            return Ok(());
+        }
+        let erased: std::collections::HashSet<&str> =
+            journal.iter().map(|e| e.subject.0.as_str()).collect();
+        let count = register
+            .subjects
+            .iter()
+            .filter(|s| erased.contains(s.id.0.as_str()))
+            .count();
+        if count > 0 {
+            return Err(Error::RestoredErased {
+                path: self.path.clone(),
+                count,
+            });
+        }
+        Ok(())
     }
 
     fn corrupt(&self, reason: &str) -> Error {

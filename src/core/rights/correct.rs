@@ -114,6 +114,23 @@ pub fn correct_subject(
                 });
             }
         }
+        if let Some(value) = &value
+            && (set.field == "email" || set.field == "phone")
+        {
+            let guard = crate::core::erasure_guard::Guard::new(&register.erased);
+            let (email, phone) = if set.field == "email" {
+                (Some(value.as_str()), None)
+            } else {
+                (None, Some(value.as_str()))
+            };
+            if let Some(entry) = guard.matches(email, phone) {
+                return Err(Error::ErasedPerson {
+                    context: format!("--set {}", set.field),
+                    subject: entry.subject.0.clone(),
+                    on: entry.on,
+                });
+            }
+        }
         values.push(value);
     }
     let subject = &mut register.subjects[index];

@@ -55,6 +55,17 @@ pub fn erase_subject(
     request: Option<RequestId>,
     ctx: &Context,
 ) -> Result<ErasureReceipt> {
+    erase_as(register, selector, reason, request, ctx, AuditAction::Erase)
+}
+
+fn erase_as(
+    register: &mut Register,
+    selector: &str,
+    reason: &str,
+    request: Option<RequestId>,
+    ctx: &Context,
+    action: AuditAction,
+) -> Result<ErasureReceipt> {
     let reason = validate::text(reason, true).map_err(|e| Error::field("--reason", "reason", e))?;
     let index = select::subject_index(register, selector)?;
     notify::create_tasks(
@@ -107,17 +118,34 @@ pub fn erase_subject(
         .collect();
 
     let key = hex::decode(&register.erased.key).unwrap_or_default();
+    let mut emails: Vec<String> = Vec::new();
+    let mut phones: Vec<String> = Vec::new();
+    // Every email and phone the person had, including those corrected away: an old export or
+    // backup would carry them.
+    let old = |field: &'static str| {
+        subject
+            .corrections
+            .iter()
+            .filter(move |c| c.field == field)
+            .filter_map(|c| c.old.as_deref())
+    };
+    for email in subject.email.as_deref().into_iter().chain(old("email")) {
+        let hash = erasure_guard::email_hash(&key, email);
+        if !emails.contains(&hash) {
+            emails.push(hash);
+        }
+    }
+    for phone in subject.phone.as_deref().into_iter().chain(old("phone")) {
+        let hash = erasure_guard::phone_hash(&key, phone);
+        if !phones.contains(&hash) {
+            phones.push(hash);
+        }
+    }
     register.erased.entries.push(ErasedEntry {
         subject: subject.id.clone(),
         on: ctx.today,
-        email: subject
-            .email
-            .as_deref()
-            .map(|e| erasure_guard::email_hash(&key, e)),
-        phone: subject
-            .phone
-            .as_deref()
-            .map(|p| erasure_guard::phone_hash(&key, p)),
+        emails,
+        phones,
     });
     // A request's identity-check note may describe the person: it goes with them.
     for req in register
@@ -142,12 +170,36 @@ pub fn erase_subject(
     audit::append(
         &mut register.audit,
         ctx,
-        audit::Entry::new(AuditAction::Erase)
+        audit::Entry::new(action)
             .subject(&subject.id)
             .request(request.as_ref())
             .fields(erased),
     );
     Ok(receipt)
+}
+
+/// Erases again every subject of `journal` that is back in the register (an old backup was
+/// restored). Returns the receipts.
+pub fn replay_erasures(
+    register: &mut Register,
+    journal: &[(crate::core::model::SubjectId, NaiveDate)],
+    ctx: &Context,
+) -> Result<Vec<ErasureReceipt>> {
+    let mut receipts = Vec::new();
+    for (subject, on) in journal {
+        if register.subjects.iter().any(|s| &s.id == subject) {
+            let reason = format!("replayed: erased on {on}, and back from a restored backup");
+            receipts.push(erase_as(
+                register,
+                &subject.0,
+                &reason,
+                None,
+                ctx,
+                AuditAction::EraseReplay,
+            )?);
+        }
+    }
+    Ok(receipts)
 }
 
 /// Purges kept records whose retain-until date has passed. Returns how many were purged.
