@@ -103,6 +103,10 @@ pub enum Command {
     /// The audit trail, its integrity, request deadlines and notification tasks.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the privacy notice and the Art. 30 record from the register's description.
+    Notice(NoticeArgs),
+    /// Re-encrypt the register to a new set of recipients, or to a passphrase.
+    Rekey(RekeyArgs),
     /// Print the register's JSON Schema.
     Schema,
     /// Print shell completions.
@@ -351,6 +355,33 @@ pub struct ExportArgs {
     /// not restricted), e.g. `marketing`.
     #[arg(long, conflicts_with = "subject")]
     pub purpose: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticeArgs {
+    /// The language.
+    #[arg(long, value_enum, default_value_t = Lang::Fi)]
+    pub lang: Lang,
+    /// Render this description file instead of the register's (no register needed).
+    #[arg(long)]
+    pub metadata: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// A recipient to encrypt to (age1… or an SSH public key). Repeatable.
+    #[arg(short = 'r', long = "recipient")]
+    pub recipient: Vec<String>,
+    /// A file of recipients, one a line, `#` comments allowed. Repeatable.
+    #[arg(short = 'R', long = "recipients-file")]
+    pub recipients_file: Vec<PathBuf>,
+    /// Encrypt to a new passphrase instead (asked on the terminal, or REKISTERI_PASSPHRASE_FILE
+    /// when there is none; to change an old passphrase, see the README).
+    #[arg(long, conflicts_with_all = ["recipient", "recipients_file"])]
+    pub passphrase: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,8 @@ use age::secrecy::ExposeSecret;
 use clap::CommandFactory;
 
 use crate::cli::args::{
-    Cli, Command, ExportArgs, Format, Global, InitArgs, KeygenArgs, RecordArgs, RecordFact,
+    Cli, Command, ExportArgs, Format, Global, InitArgs, KeygenArgs, NoticeArgs, RecordArgs,
+    RecordFact, RekeyArgs,
 };
 use crate::cli::{
     Output, context, input, input_name, open_store, render, report, requests, rights,
@@ -40,6 +41,8 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         Command::Export(args) => export(&global, &args, passphrase),
         Command::Request(command) => requests::request(&global, command, passphrase),
         Command::Audit(command) => requests::audit(&global, command, passphrase),
+        Command::Notice(args) => notice(&global, &args, passphrase),
+        Command::Rekey(args) => rekey(&global, &args, passphrase),
         Command::Schema => Ok(Output::text(schema_text())),
         Command::Completions(args) => {
             let mut out = Vec::new();
@@ -113,6 +116,131 @@ pub fn parse_metadata(name: &str, bytes: &[u8]) -> Result<Description> {
     Ok(description)
 }
 
+/// The recipients given by `-r` and `-R`, canonical and each once.
+fn collect_recipients(given: &[String], files: &[std::path::PathBuf]) -> Result<Vec<String>> {
+    let mut recipients: Vec<String> = Vec::new();
+    let mut push = |r: String| {
+        if !recipients.contains(&r) {
+            recipients.push(r);
+        }
+    };
+    for text in given {
+        push(keys::canonical_recipient(text)?);
+    }
+    for path in files {
+        for r in keys::read_recipients_file(path)? {
+            push(r);
+        }
+    }
+    Ok(recipients)
+}
+
+fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
+    let description = match &args.metadata {
+        Some(path) => read_metadata(path)?,
+        None => open_store(global, passphrase)?.open()?.register.description,
+    };
+    let lang = match args.lang {
+        crate::cli::args::Lang::Fi => crate::core::access::Lang::Fi,
+        crate::cli::args::Lang::En => crate::core::access::Lang::En,
+    };
+    let notice = crate::core::notice::notice(&description, lang);
+    Ok(Output::text(match global.format {
+        Format::Json => render::json_text(&notice)?,
+        Format::Csv => render::csv_text(
+            &["part", "heading", "text"],
+            notice
+                .notice
+                .iter()
+                .map(|s| ("notice", s))
+                .chain(notice.record_of_processing.iter().map(|s| ("record", s)))
+                .flat_map(|(part, s)| {
+                    s.paragraphs
+                        .iter()
+                        .map(move |p| vec![part.to_owned(), s.heading.clone(), p.clone()])
+                }),
+        )?,
+        Format::Table => crate::core::notice::to_markdown(&notice),
+    }))
+}
+
+fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
+    use std::io::IsTerminal;
+    let store = open_store(global, passphrase)?;
+    // Read once to show what changes; the write below decrypts again under the lock, so that
+    // nobody waits on the lock while a person reads the confirmation.
+    let current = store.open_checked()?.register.encryption;
+    let new = if args.passphrase {
+        Encryption {
+            recipients: Vec::new(),
+            passphrase: true,
+        }
+    } else {
+        let recipients = collect_recipients(&args.recipient, &args.recipients_file)?;
+        if recipients.is_empty() {
+            return Err(Error::Usage(
+                "rekey needs the new recipients: -r RECIPIENT, -R FILE, or --passphrase".into(),
+            ));
+        }
+        Encryption {
+            recipients,
+            passphrase: false,
+        }
+    };
+    let change = crate::core::rekey::key_change(&current, &new);
+    for r in &change.added {
+        say(format_args!("+ {r}"));
+    }
+    for r in &change.removed {
+        say(format_args!("- {r}"));
+    }
+    if change.passphrase_before != change.passphrase_after {
+        say(if change.passphrase_after {
+            "+ passphrase"
+        } else {
+            "- passphrase"
+        });
+    }
+    if change.is_empty() && !args.passphrase {
+        say("the register is already encrypted to exactly these recipients; nothing changed");
+        return Ok(Output::default());
+    }
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "rekey asks for confirmation on a terminal; give --yes to re-encrypt without asking"
+                    .into(),
+            ));
+        }
+        eprint!(
+            "Re-encrypt {} to these recipients? [y/N] ",
+            global.file.display()
+        );
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "kyllä" | "k") {
+            say("nothing changed");
+            return Ok(Output::default());
+        }
+    }
+    let new_passphrase = if args.passphrase {
+        Some(passphrase.passphrase(true)?)
+    } else {
+        None
+    };
+    let ctx = context(global);
+    store.rekey(new_passphrase, |register| {
+        crate::core::rekey::rekey(register, &current, new, &ctx)
+    })?;
+    say(format_args!(
+        "re-encrypted {}; copies made before now can still be opened with the old keys",
+        global.file.display()
+    ));
+    Ok(Output::default())
+}
+
 fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     if global.file.exists() {
         return Err(Error::Exists {
@@ -129,25 +257,14 @@ fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> 
         }
     };
     let store = open_store(global, passphrase)?;
-    let mut recipients: Vec<String> = Vec::new();
-    let mut push = |r: String| {
-        if !recipients.contains(&r) {
-            recipients.push(r);
-        }
-    };
-    for text in &args.recipient {
-        push(keys::canonical_recipient(text)?);
-    }
-    for path in &args.recipients_file {
-        for r in keys::read_recipients_file(path)? {
-            push(r);
-        }
-    }
+    let mut recipients = collect_recipients(&args.recipient, &args.recipients_file)?;
     let explicit = !args.recipient.is_empty() || !args.recipients_file.is_empty();
     if !explicit && !args.passphrase {
         for loaded in &store.identities {
             for r in &loaded.recipients {
-                push(r.clone());
+                if !recipients.contains(r) {
+                    recipients.push(r.clone());
+                }
             }
         }
     }

@@ -11,23 +11,34 @@ use crate::error::{Error, Result};
 use crate::store::keys::{self, PassphraseSource};
 
 pub const PASSPHRASE_FILE_ENV: &str = "REKISTERI_PASSPHRASE_FILE";
+/// For `rekey --passphrase` without a terminal: the file holding the new passphrase.
+pub const NEW_PASSPHRASE_FILE_ENV: &str = "REKISTERI_NEW_PASSPHRASE_FILE";
 
 pub struct TerminalOrFile {
     file: Option<PathBuf>,
+    new_file: Option<PathBuf>,
+}
+
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 impl TerminalOrFile {
     pub fn from_env() -> TerminalOrFile {
         TerminalOrFile {
-            file: std::env::var_os(PASSPHRASE_FILE_ENV)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
+            file: env_path(PASSPHRASE_FILE_ENV),
+            new_file: env_path(NEW_PASSPHRASE_FILE_ENV),
         }
     }
 }
 
 impl PassphraseSource for TerminalOrFile {
     fn passphrase(&self, new: bool) -> Result<SecretString> {
+        if new && let Some(file) = &self.new_file {
+            return keys::read_passphrase_file(file);
+        }
         if let Some(file) = &self.file {
             return keys::read_passphrase_file(file);
         }

@@ -1,0 +1,358 @@
+//! The privacy notice (Art. 13/14) and the record of processing activities (Art. 30),
+//! written from the register's description in Finnish or English. The notice follows the ten
+//! sections of a Finnish `rekisteriseloste` and adds what Art. 13 asks beyond them: the legal
+//! basis per purpose, retention, recipients, transfer safeguards, the right to withdraw
+//! consent, portability and the complaint authority.
+
+use serde::Serialize;
+
+use crate::core::access::{Lang, rights_texts};
+use crate::core::model::Description;
+
+/// One section: a heading and its paragraphs or list items.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub language: &'static str,
+    pub title: String,
+    pub notice_version: String,
+    pub notice: Vec<Section>,
+    pub record_title: String,
+    pub record_of_processing: Vec<Section>,
+    /// Parts of the description that are examples, where the source notice was silent.
+    pub example_notes: Vec<String>,
+}
+
+fn t(lang: Lang, fi: &str, en: &str) -> String {
+    match lang {
+        Lang::Fi => fi.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+fn section(heading: String, paragraphs: Vec<String>) -> Section {
+    Section {
+        heading,
+        paragraphs,
+    }
+}
+
+/// "a, b ja c" / "a, b and c".
+fn join_list(items: &[String], lang: Lang) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {} {last}", rest.join(", "), t(lang, "ja", "and")),
+    }
+}
+
+fn controller_lines(d: &Description) -> Vec<String> {
+    let c = &d.controller;
+    let mut lines = vec![
+        c.name.clone(),
+        format!("Y-tunnus / Business ID: {}", c.business_id),
+        c.address.clone(),
+    ];
+    lines.extend(c.email.clone());
+    lines.extend(c.phone.clone());
+    lines
+}
+
+fn contact_lines(d: &Description) -> Vec<String> {
+    let p = &d.contact_person;
+    let mut lines = vec![p.name.clone()];
+    lines.extend(p.email.clone());
+    lines.extend(p.phone.clone());
+    lines.extend(p.address.clone());
+    lines
+}
+
+fn recipient_lines(d: &Description, lang: Lang) -> Vec<String> {
+    d.recipients
+        .iter()
+        .map(|r| {
+            let mut line = format!("{} — {} ({})", r.name, lang.pick(&r.kind), r.country);
+            if let Some(safeguard) = &r.transfer_safeguard {
+                line.push_str(&format!(
+                    "; {}: {}",
+                    t(lang, "suojatoimet", "safeguards"),
+                    lang.pick(safeguard)
+                ));
+            }
+            line
+        })
+        .collect()
+}
+
+fn retention_lines(d: &Description, lang: Lang) -> Vec<String> {
+    d.data_categories
+        .iter()
+        .map(|c| format!("{}: {}", lang.pick(&c.name), lang.pick(&c.retention)))
+        .collect()
+}
+
+/// Builds the notice and the Art. 30 record.
+pub fn notice(d: &Description, lang: Lang) -> Notice {
+    let purposes: Vec<String> = d
+        .purposes
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}: {}",
+                lang.pick(&p.description),
+                t(lang, "Oikeusperuste", "Legal basis"),
+                lang.pick(&p.legal_basis)
+            )
+        })
+        .collect();
+    let categories: Vec<String> = d
+        .data_categories
+        .iter()
+        .map(|c| lang.pick(&c.name).to_owned())
+        .collect();
+    let sources: Vec<String> = d
+        .sources
+        .iter()
+        .map(|s| lang.pick(&s.description).to_owned())
+        .collect();
+    let authority = &d.complaint_authority;
+    let complaint = format!(
+        "{}: {}, {}, {}",
+        t(
+            lang,
+            "Valvontaviranomainen, jolle voi tehdä valituksen",
+            "The supervisory authority to complain to"
+        ),
+        lang.pick(&authority.name),
+        authority.address,
+        authority.website
+    );
+    let mut disclosures = vec![
+        lang.pick(&d.publication).to_owned(),
+        lang.pick(&d.transfers).to_owned(),
+    ];
+    let recipients = recipient_lines(d, lang);
+    if !recipients.is_empty() {
+        disclosures.push(t(lang, "Vastaanottajat:", "Recipients:"));
+        disclosures.extend(recipients.iter().cloned());
+    }
+    let mut content = vec![format!(
+        "{} {}.",
+        t(
+            lang,
+            "Rekisteriin tallennettavia tietoja ovat",
+            "The register holds"
+        ),
+        join_list(&categories, lang)
+    )];
+    content.push(t(lang, "Säilytysajat:", "Retention:"));
+    content.extend(retention_lines(d, lang));
+
+    let notice = vec![
+        section(
+            t(lang, "1. Rekisterinpitäjä", "1. Controller"),
+            controller_lines(d),
+        ),
+        section(
+            t(
+                lang,
+                "2. Rekisteristä vastaava yhteyshenkilö",
+                "2. Contact person for the register",
+            ),
+            contact_lines(d),
+        ),
+        section(
+            t(lang, "3. Rekisterin nimi", "3. Name of the register"),
+            vec![lang.pick(&d.register_name).to_owned()],
+        ),
+        section(
+            t(
+                lang,
+                "4. Oikeusperuste ja henkilötietojen käsittelyn tarkoitus",
+                "4. Legal basis and purpose of processing",
+            ),
+            purposes
+                .iter()
+                .cloned()
+                .chain([lang
+                    .pick(&d.automated_decision_making.description)
+                    .to_owned()])
+                .collect(),
+        ),
+        section(
+            t(lang, "5. Rekisterin tietosisältö", "5. Data content"),
+            content,
+        ),
+        section(
+            t(lang, "6. Rekisterin tietolähteet", "6. Sources of the data"),
+            vec![format!(
+                "{} {}.",
+                t(
+                    lang,
+                    "Rekisteriin tallennettavat tiedot saadaan asiakkaalta mm.",
+                    "The data is obtained from the customer, among others"
+                ),
+                join_list(&sources, lang)
+            )],
+        ),
+        section(
+            t(
+                lang,
+                "7. Tietojen säännönmukaiset luovutukset ja tietojen siirto",
+                "7. Regular disclosures and transfers",
+            ),
+            disclosures,
+        ),
+        section(
+            t(
+                lang,
+                "8. Rekisterin suojauksen periaatteet",
+                "8. Security principles",
+            ),
+            d.security.iter().map(|s| lang.pick(s).to_owned()).collect(),
+        ),
+        section(
+            t(
+                lang,
+                "9. Tarkastusoikeus ja oikeus vaatia tiedon korjaamista",
+                "9. Right of access and right to rectification",
+            ),
+            vec![lang.pick(&d.rights_requests).to_owned()],
+        ),
+        section(
+            t(
+                lang,
+                "10. Muut henkilötietojen käsittelyyn liittyvät oikeudet",
+                "10. Other rights",
+            ),
+            rights_texts(lang)
+                .into_iter()
+                .map(str::to_owned)
+                .chain([complaint.clone()])
+                .collect(),
+        ),
+    ];
+
+    let record = vec![
+        section(
+            t(
+                lang,
+                "Rekisterinpitäjä ja yhteyshenkilö",
+                "Controller and contact person",
+            ),
+            controller_lines(d)
+                .into_iter()
+                .chain(contact_lines(d))
+                .collect(),
+        ),
+        section(
+            t(lang, "Käsittelyn tarkoitukset", "Purposes of processing"),
+            purposes,
+        ),
+        section(
+            t(
+                lang,
+                "Rekisteröityjen ryhmät",
+                "Categories of data subjects",
+            ),
+            d.subject_categories
+                .iter()
+                .map(|c| lang.pick(c).to_owned())
+                .collect(),
+        ),
+        section(
+            t(lang, "Henkilötietoryhmät", "Categories of personal data"),
+            categories,
+        ),
+        section(
+            t(lang, "Vastaanottajat", "Recipients"),
+            if recipients.is_empty() {
+                vec![t(lang, "Ei vastaanottajia.", "No recipients.")]
+            } else {
+                recipients
+            },
+        ),
+        section(
+            t(
+                lang,
+                "Siirrot EU:n ja ETA:n ulkopuolelle",
+                "Transfers outside the EU/EEA",
+            ),
+            vec![lang.pick(&d.transfers).to_owned()],
+        ),
+        section(
+            t(lang, "Poistamisen määräajat", "Time limits for erasure"),
+            retention_lines(d, lang),
+        ),
+        section(
+            t(
+                lang,
+                "Tekniset ja organisatoriset turvatoimet",
+                "Technical and organisational security measures",
+            ),
+            d.security.iter().map(|s| lang.pick(s).to_owned()).collect(),
+        ),
+    ];
+    Notice {
+        language: match lang {
+            Lang::Fi => "fi",
+            Lang::En => "en",
+        },
+        title: format!(
+            "{} — {}",
+            t(lang, "Tietosuojaseloste", "Privacy notice"),
+            lang.pick(&d.register_name)
+        ),
+        notice_version: d.notice_version.clone(),
+        notice,
+        record_title: t(
+            lang,
+            "Seloste käsittelytoimista (EU:n yleinen tietosuoja-asetus, 30 artikla)",
+            "Record of processing activities (GDPR Art. 30)",
+        ),
+        record_of_processing: record,
+        example_notes: d.example_notes.clone(),
+    }
+}
+
+/// The notice as Markdown text.
+pub fn to_markdown(notice: &Notice) -> String {
+    let mut text = format!("# {}\n\n", notice.title);
+    let version = if notice.language == "fi" {
+        "Selosteen versio"
+    } else {
+        "Notice version"
+    };
+    text.push_str(&format!("{version}: {}\n", notice.notice_version));
+    for section in &notice.notice {
+        text.push_str(&format!("\n## {}\n\n", section.heading));
+        for paragraph in &section.paragraphs {
+            text.push_str(paragraph);
+            text.push_str("\n\n");
+        }
+    }
+    text.push_str(&format!("\n# {}\n", notice.record_title));
+    for section in &notice.record_of_processing {
+        text.push_str(&format!("\n## {}\n\n", section.heading));
+        for paragraph in &section.paragraphs {
+            text.push_str(&format!("- {paragraph}\n"));
+        }
+    }
+    if !notice.example_notes.is_empty() {
+        let heading = if notice.language == "fi" {
+            "Esimerkkiä olevat kohdat (englanniksi)"
+        } else {
+            "Parts that are examples"
+        };
+        text.push_str(&format!("\n## {heading}\n\n"));
+        for note in &notice.example_notes {
+            text.push_str(&format!("- {note}\n"));
+        }
+    }
+    text
+}
