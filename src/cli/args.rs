@@ -115,6 +115,9 @@ pub enum Command {
     Man,
     /// Run the whole life of a register on the embedded example, in a temporary directory.
     Demo,
+    /// Write a new register of made-up subjects, for benchmarks (deterministic from --seed).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -355,6 +358,18 @@ pub struct ExportArgs {
     /// not restricted), e.g. `marketing`.
     #[arg(long, conflicts_with = "subject")]
     pub purpose: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// How many subjects.
+    #[arg(long)]
+    pub subjects: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// A recipient to encrypt to; the -i identities' when absent. Repeatable.
+    #[arg(short = 'r', long = "recipient")]
+    pub recipient: Vec<String>,
 }
 
 #[derive(Debug, Args)]

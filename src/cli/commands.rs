@@ -57,6 +57,7 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
             Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
         }
         Command::Demo => crate::cli::demo::run(&global),
+        Command::Generate(args) => generate(&global, &args, passphrase),
     }
 }
 
@@ -237,6 +238,46 @@ fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -
     say(format_args!(
         "re-encrypted {}; copies made before now can still be opened with the old keys",
         global.file.display()
+    ));
+    Ok(Output::default())
+}
+
+fn generate(
+    global: &Global,
+    args: &crate::cli::args::GenerateArgs,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let store = open_store(global, passphrase)?;
+    let mut recipients = collect_recipients(&args.recipient, &[])?;
+    if recipients.is_empty() {
+        recipients = store
+            .identities
+            .iter()
+            .flat_map(|l| l.recipients.iter().cloned())
+            .collect();
+    }
+    if recipients.is_empty() {
+        return Err(Error::Usage(
+            "generate needs -r RECIPIENT or -i IDENTITY".into(),
+        ));
+    }
+    let ctx = context(global);
+    let description = parse_metadata("examples/twebs.json", EXAMPLE_METADATA.as_bytes())?;
+    let mut register = format::new_register(
+        description,
+        Encryption {
+            recipients,
+            passphrase: false,
+        },
+        &ctx,
+        &mut RandomIds,
+    );
+    crate::core::generate::fill(&mut register, args.subjects, args.seed, &ctx)?;
+    store.create(&register, None)?;
+    say(format_args!(
+        "wrote {} with {} subjects",
+        global.file.display(),
+        args.subjects
     ));
     Ok(Output::default())
 }

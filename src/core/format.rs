@@ -33,36 +33,48 @@ struct FormatOnly {
 
 /// Decodes a plaintext register, upgrading an older format and refusing a newer one.
 pub fn decode(plaintext: &[u8]) -> Result<Register, DecodeError> {
-    let head: FormatOnly = serde_json::from_slice(plaintext).map_err(describe_json_error)?;
-    let version = match head.format {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .ok_or_else(|| DecodeError::Malformed("`format` is not a version number".into()))?,
-        Some(_) => {
-            return Err(DecodeError::Malformed(
-                "`format` is not a version number".into(),
-            ));
+    // The common case, a register of the current format, is parsed in one pass; the version
+    // is looked at on its own only when that fails.
+    let current = serde_json::from_slice::<Register>(plaintext);
+    let register = match current {
+        Ok(register) if register.format == FORMAT_VERSION => register,
+        first_attempt => {
+            let head: FormatOnly =
+                serde_json::from_slice(plaintext).map_err(describe_json_error)?;
+            let version = match head.format {
+                Some(Value::Number(n)) => n.as_u64().ok_or_else(|| {
+                    DecodeError::Malformed("`format` is not a version number".into())
+                })?,
+                Some(_) => {
+                    return Err(DecodeError::Malformed(
+                        "`format` is not a version number".into(),
+                    ));
+                }
+                None => return Err(DecodeError::Malformed("`format` is missing".into())),
+            };
+            if version > u64::from(FORMAT_VERSION) {
+                return Err(DecodeError::TooNew(version));
+            }
+            if version == 0 {
+                return Err(DecodeError::Malformed(
+                    "format version 0 does not exist".into(),
+                ));
+            }
+            if version == u64::from(FORMAT_VERSION) {
+                return Err(match first_attempt {
+                    Err(e) => describe_json_error(e),
+                    Ok(_) => DecodeError::Malformed("the format version is inconsistent".into()),
+                });
+            }
+            let mut document: Value =
+                serde_json::from_slice(plaintext).map_err(describe_json_error)?;
+            for (step, migrate) in MIGRATIONS.iter().enumerate().skip((version - 1) as usize) {
+                migrate(&mut document).map_err(|reason| {
+                    DecodeError::Malformed(format!("upgrading from format {}: {reason}", step + 1))
+                })?;
+            }
+            serde_json::from_value(document).map_err(describe_json_error)?
         }
-        None => return Err(DecodeError::Malformed("`format` is missing".into())),
-    };
-    if version > u64::from(FORMAT_VERSION) {
-        return Err(DecodeError::TooNew(version));
-    }
-    if version == 0 {
-        return Err(DecodeError::Malformed(
-            "format version 0 does not exist".into(),
-        ));
-    }
-    let register: Register = if version == u64::from(FORMAT_VERSION) {
-        serde_json::from_slice(plaintext).map_err(describe_json_error)?
-    } else {
-        let mut document: Value = serde_json::from_slice(plaintext).map_err(describe_json_error)?;
-        for (step, migrate) in MIGRATIONS.iter().enumerate().skip((version - 1) as usize) {
-            migrate(&mut document).map_err(|reason| {
-                DecodeError::Malformed(format!("upgrading from format {}: {reason}", step + 1))
-            })?;
-        }
-        serde_json::from_value(document).map_err(describe_json_error)?
     };
     check(&register).map_err(DecodeError::Malformed)?;
     Ok(register)

@@ -8,6 +8,7 @@ pub mod change;
 pub mod erasure_guard;
 pub mod export;
 pub mod format;
+pub mod generate;
 pub mod model;
 pub mod notice;
 pub mod portable;

@@ -19,6 +19,17 @@ fn parent_dir(path: &Path) -> &Path {
 /// Writes `bytes` to `path` atomically. With `create_new`, refuses (exit 73) when `path`
 /// exists, without a window in which another process could create it first.
 pub fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
+    write_with(path, create_new, |file| {
+        file.write_all(bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Like `write`, with the content streamed by `fill` into the temporary file.
+pub fn write_with(
+    path: &Path,
+    create_new: bool,
+    fill: impl FnOnce(&mut File) -> Result<()>,
+) -> Result<()> {
     let dir = parent_dir(path);
     let name = path
         .file_name()
@@ -30,8 +41,7 @@ pub fn write(path: &Path, bytes: &[u8], create_new: bool) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
-    temp.write_all(bytes)
-        .map_err(|e| Error::io(temp.path(), e))?;
+    fill(temp.as_file_mut())?;
     temp.as_file()
         .sync_all()
         .map_err(|e| Error::io(temp.path(), e))?;

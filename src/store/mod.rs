@@ -40,8 +40,8 @@ pub struct Opened {
 impl Store<'_> {
     /// Reads and decrypts the register.
     pub fn open(&self) -> Result<Opened> {
-        let ciphertext = match fs::read(&self.path) {
-            Ok(bytes) => bytes,
+        let file = match fs::File::open(&self.path) {
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Error::RegisterMissing {
                     path: self.path.clone(),
@@ -52,7 +52,14 @@ impl Store<'_> {
             }
             Err(e) => return Err(Error::io(&self.path, e)),
         };
-        let (plaintext, passphrase) = self.decrypt(&ciphertext)?;
+        let metadata = file.metadata().map_err(|e| Error::io(&self.path, e))?;
+        if metadata.is_dir() {
+            return Err(self.corrupt("it is a directory, not a file"));
+        }
+        let (plaintext, passphrase) = self.decrypt(
+            io::BufReader::with_capacity(256 * 1024, file),
+            metadata.len(),
+        )?;
         let register = format::decode(&plaintext).map_err(|e| match e {
             DecodeError::TooNew(found) => Error::FormatTooNew {
                 path: self.path.clone(),
@@ -70,9 +77,10 @@ impl Store<'_> {
     /// Creates the register file; refuses if it exists.
     pub fn create(&self, register: &Register, passphrase: Option<&SecretString>) -> Result<()> {
         format::check(register).map_err(Error::Refused)?;
-        let ciphertext = encrypt(register, passphrase)?;
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
-        atomic::write(&self.path, &ciphertext, true)
+        atomic::write_with(&self.path, true, |file| {
+            encrypt_to(register, passphrase, file).map(|_| ())
+        })
     }
 
     /// Reads the register and refuses one that holds a subject the erasure journal lists
@@ -129,8 +137,9 @@ impl Store<'_> {
         let outcome = change(&mut register, &journal)?;
         format::check(&register).map_err(Error::Refused)?;
         let passphrase = new_passphrase.or(passphrase);
-        let ciphertext = encrypt(&register, passphrase.as_ref())?;
-        atomic::write(&self.path, &ciphertext, false)?;
+        atomic::write_with(&self.path, false, |file| {
+            encrypt_to(&register, passphrase.as_ref(), file).map(|_| ())
+        })?;
         let known: std::collections::HashSet<&str> =
             journal.iter().map(|e| e.subject.0.as_str()).collect();
         let new: Vec<journal::Erased> = register
@@ -179,7 +188,11 @@ impl Store<'_> {
         }
     }
 
-    fn decrypt(&self, ciphertext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
+    fn decrypt(
+        &self,
+        ciphertext: impl io::BufRead,
+        size: u64,
+    ) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
         let reader = age::armor::ArmoredReader::new(ciphertext);
         let decryptor = age::Decryptor::new_buffered(reader).map_err(|e| self.decrypt_error(e))?;
         let (stream, passphrase) = if decryptor.is_scrypt() {
@@ -211,7 +224,8 @@ impl Store<'_> {
                 .map_err(|e| self.decrypt_error(e))?;
             (stream, None)
         };
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        // The plaintext is a little smaller than the file: reserve once, never grow.
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0)));
         let mut stream = stream;
         stream
             .read_to_end(&mut plaintext)
@@ -237,10 +251,19 @@ impl Store<'_> {
     }
 }
 
-/// Encrypts a register to its own recipients, or to `passphrase` when it is
-/// passphrase-encrypted. JSON is serialised straight into the encryptor: no plaintext
-/// buffer of the whole register exists.
+/// Encrypts a register into memory (see `encrypt_to`).
 pub fn encrypt(register: &Register, passphrase: Option<&SecretString>) -> Result<Vec<u8>> {
+    encrypt_to(register, passphrase, Vec::new())
+}
+
+/// Encrypts a register to its own recipients, or to `passphrase` when it is
+/// passphrase-encrypted, into `output`. JSON is serialised straight into the encryptor: no
+/// plaintext buffer of the whole register exists.
+pub fn encrypt_to<W: Write>(
+    register: &Register,
+    passphrase: Option<&SecretString>,
+    output: W,
+) -> Result<W> {
     let encryptor = if register.encryption.passphrase {
         let passphrase = passphrase
             .ok_or_else(|| Error::Config("the register needs a passphrase to be written".into()))?;
@@ -262,9 +285,10 @@ pub fn encrypt(register: &Register, passphrase: Option<&SecretString>) -> Result
         )
         .map_err(|_| Error::Config("the register's recipients cannot be used together".into()))?
     };
-    let memory_error = |e: io::Error| Error::io(Path::new("<memory>"), e);
-    let mut output = Vec::new();
-    let stream = encryptor.wrap_output(&mut output).map_err(memory_error)?;
+    let memory_error = |e: io::Error| Error::io(Path::new("<output>"), e);
+    let stream = encryptor
+        .wrap_output(BufWriter::with_capacity(256 * 1024, output))
+        .map_err(memory_error)?;
     let mut writer = BufWriter::with_capacity(64 * 1024, stream);
     serde_json::to_writer(&mut writer, register)
         .map_err(|e| Error::io(Path::new("<memory>"), io::Error::other(e)))?;
@@ -272,6 +296,8 @@ pub fn encrypt(register: &Register, passphrase: Option<&SecretString>) -> Result
     let stream = writer
         .into_inner()
         .map_err(|e| memory_error(e.into_error()))?;
-    stream.finish().map_err(memory_error)?;
-    Ok(output)
+    let buffered = stream.finish().map_err(memory_error)?;
+    buffered
+        .into_inner()
+        .map_err(|e| memory_error(e.into_error()))
 }
