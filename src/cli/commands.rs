@@ -492,8 +492,8 @@ fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) 
 
 fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let store = open_store(global, passphrase)?;
-    let register = store.open_checked()?.register;
     if let Some(selector) = &args.subject {
+        let register = store.open_subject(selector)?;
         let today = context(global).today;
         let lang = match args.lang {
             crate::cli::args::Lang::Fi => crate::core::access::Lang::Fi,
@@ -510,6 +510,7 @@ fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource)
             global.format,
         )?));
     }
+    let register = store.open_checked()?.register;
     if let Some(purpose) = &args.purpose
         && !register
             .description

@@ -19,6 +19,7 @@ pub mod rights;
 pub mod select;
 pub mod subjects;
 pub mod validate;
+pub mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

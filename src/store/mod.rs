@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{FORMAT_VERSION, Register};
+use crate::core::view::{self, ViewError};
 use crate::error::{Error, Result};
 use keys::{LoadedIdentity, PassphraseSource};
 
@@ -40,6 +41,52 @@ pub struct Opened {
 impl Store<'_> {
     /// Reads and decrypts the register.
     pub fn open(&self) -> Result<Opened> {
+        let (plaintext, passphrase) = self.read_plaintext()?;
+        let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        Ok(Opened {
+            register,
+            passphrase,
+        })
+    }
+
+    /// Reads only what a report on one subject needs (see `core::view`): a partial register
+    /// holding that subject and its events. Refuses a restored register like `open_checked`.
+    pub fn open_subject(&self, selector: &str) -> Result<Register> {
+        let (plaintext, _) = self.read_plaintext()?;
+        let erased: std::collections::HashSet<String> = journal::read(&self.journal_path())?
+            .into_iter()
+            .map(|e| e.subject.0)
+            .collect();
+        let view = view::decode_subject(&plaintext, selector, &erased).map_err(|e| match e {
+            ViewError::Decode(e) => self.decode_error(e),
+            ViewError::NoSuchSubject => Error::NoSuchSubject(selector.trim().to_owned()),
+            ViewError::Ambiguous(count) => Error::AmbiguousSubject {
+                selector: selector.trim().to_owned(),
+                count,
+            },
+        })?;
+        if view.restored > 0 {
+            return Err(Error::RestoredErased {
+                path: self.path.clone(),
+                count: view.restored,
+            });
+        }
+        Ok(view.register)
+    }
+
+    fn decode_error(&self, error: DecodeError) -> Error {
+        match error {
+            DecodeError::TooNew(found) => Error::FormatTooNew {
+                path: self.path.clone(),
+                found,
+                supported: FORMAT_VERSION,
+            },
+            DecodeError::Malformed(reason) => self.corrupt(&reason),
+        }
+    }
+
+    /// Reads the file and decrypts it into a zeroizing buffer.
+    fn read_plaintext(&self) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
         let file = match fs::File::open(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -56,22 +103,10 @@ impl Store<'_> {
         if metadata.is_dir() {
             return Err(self.corrupt("it is a directory, not a file"));
         }
-        let (plaintext, passphrase) = self.decrypt(
+        self.decrypt(
             io::BufReader::with_capacity(256 * 1024, file),
             metadata.len(),
-        )?;
-        let register = format::decode(&plaintext).map_err(|e| match e {
-            DecodeError::TooNew(found) => Error::FormatTooNew {
-                path: self.path.clone(),
-                found,
-                supported: FORMAT_VERSION,
-            },
-            DecodeError::Malformed(reason) => self.corrupt(&reason),
-        })?;
-        Ok(Opened {
-            register,
-            passphrase,
-        })
+        )
     }
 
     /// Creates the register file; refuses if it exists.

@@ -1,0 +1,202 @@
+//! A register read only as far as one subject's report needs. Every command decrypts and
+//! parses the whole register, and parsing every subject into owned structures costs several
+//! times the decryption itself; a read of one subject instead keeps the other subjects and
+//! the audit events as borrowed raw JSON, looks only at their ids and emails, and parses in
+//! full just the subject asked for and the events that name it.
+//!
+//! The result is a partial `Register` (one subject, its events): for reports, never written.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::core::format::{self, DecodeError};
+use crate::core::model::{
+    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, Register, Request, Subject,
+};
+use crate::core::validate;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegister<'a> {
+    format: u32,
+    encryption: Encryption,
+    description: Description,
+    #[serde(borrow)]
+    subjects: Vec<&'a RawValue>,
+    requests: Vec<Request>,
+    // Present in every register, needed by no report: checked for shape, then skipped.
+    #[serde(rename = "retained")]
+    _retained: IgnoredAny,
+    #[serde(rename = "tasks")]
+    _tasks: IgnoredAny,
+    #[serde(rename = "erased")]
+    _erased: IgnoredAny,
+    #[serde(rename = "erasures")]
+    _erasures: IgnoredAny,
+    #[serde(borrow)]
+    audit: Vec<&'a RawValue>,
+}
+
+/// The two fields a subject is found by.
+#[derive(Deserialize)]
+struct SubjectKey<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow, default)]
+    email: Option<Cow<'a, str>>,
+}
+
+/// The value that follows the first `"name":` key in `raw`, read without scanning the rest.
+/// In JSON a quote inside a string is escaped, so an unescaped `"name":` is always a key; no
+/// object nested in a subject has an `id` or `email` key, so the first one is the subject's.
+fn first_value<'a, T: Deserialize<'a>>(raw: &'a str, name: &str) -> Option<T> {
+    let needle = format!("\"{name}\":");
+    let at = memchr::memmem::find(raw.as_bytes(), needle.as_bytes())? + needle.len();
+    let mut values = serde_json::Deserializer::from_str(raw.get(at..)?).into_iter::<T>();
+    values.next()?.ok()
+}
+
+/// A subject's id and email, read from the front of its JSON (see `first_value`).
+fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
+    Some(SubjectKey {
+        id: first_value(raw, "id")?,
+        email: first_value(raw, "email")?,
+    })
+}
+
+/// One subject's part of a register.
+pub struct SubjectView {
+    /// A register holding only the subject, its audit events, the description and requests.
+    pub register: Register,
+    /// How many subjects of the whole register have an id in the `erased` set given.
+    pub restored: usize,
+}
+
+/// Why a subject view could not be made.
+pub enum ViewError {
+    Decode(DecodeError),
+    NoSuchSubject,
+    Ambiguous(usize),
+}
+
+fn malformed(error: serde_json::Error) -> ViewError {
+    ViewError::Decode(format::describe_json_error(error))
+}
+
+/// Decodes the part of `plaintext` that concerns the subject `selector` names. A register of
+/// another format version is decoded in full and cut down the same way.
+pub fn decode_subject(
+    plaintext: &[u8],
+    selector: &str,
+    erased: &HashSet<String>,
+) -> Result<SubjectView, ViewError> {
+    let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
+        Ok(raw) if raw.format == FORMAT_VERSION => raw,
+        _ => return full_decode(plaintext, selector, erased),
+    };
+    let selector = selector.trim();
+    let email = selector
+        .contains('@')
+        .then(|| validate::email_key(selector));
+    let mut found: Vec<&RawValue> = Vec::new();
+    let mut restored = 0;
+    let mut ids = HashSet::with_capacity(raw.subjects.len());
+    for subject in &raw.subjects {
+        let key = match quick_key(subject.get()) {
+            Some(key) => key,
+            None => serde_json::from_str(subject.get()).map_err(malformed)?,
+        };
+        if !ids.insert(key.id.clone()) {
+            return Err(ViewError::Decode(DecodeError::Malformed(format!(
+                "subject id {} appears twice",
+                key.id
+            ))));
+        }
+        if erased.contains(key.id.as_ref()) {
+            restored += 1;
+        }
+        let matches = key.id == selector
+            || email.as_deref().is_some_and(|wanted| {
+                key.email
+                    .as_deref()
+                    .is_some_and(|e| validate::email_key(e) == wanted)
+            });
+        if matches {
+            found.push(subject);
+        }
+    }
+    let subject: Subject = match found.as_slice() {
+        [] => return Err(ViewError::NoSuchSubject),
+        [one] => serde_json::from_str(one.get()).map_err(malformed)?,
+        many => {
+            // An id matches exactly one subject; only an email can match several.
+            let by_id: Vec<Subject> = many
+                .iter()
+                .filter_map(|raw| serde_json::from_str::<Subject>(raw.get()).ok())
+                .filter(|s| s.id.0 == selector)
+                .collect();
+            match <[Subject; 1]>::try_from(by_id) {
+                Ok([subject]) => subject,
+                Err(_) => return Err(ViewError::Ambiguous(many.len())),
+            }
+        }
+    };
+    // An event names its subject by id; a UUID appears nowhere else in an event, so a
+    // substring search finds the candidates and parsing confirms them.
+    let needle = format!("\"{}\"", subject.id.0);
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    let mut audit = Vec::new();
+    for event in &raw.audit {
+        if finder.find(event.get().as_bytes()).is_some() {
+            let event: AuditEvent = serde_json::from_str(event.get()).map_err(malformed)?;
+            if event.subject.as_ref() == Some(&subject.id) {
+                audit.push(event);
+            }
+        }
+    }
+    Ok(SubjectView {
+        register: Register {
+            format: raw.format,
+            encryption: raw.encryption,
+            description: raw.description,
+            subjects: vec![subject],
+            requests: raw.requests,
+            retained: Vec::new(),
+            tasks: Vec::new(),
+            erased: ErasureGuard {
+                key: String::new(),
+                entries: Vec::new(),
+            },
+            erasures: Vec::new(),
+            audit,
+        },
+        restored,
+    })
+}
+
+fn full_decode(
+    plaintext: &[u8],
+    selector: &str,
+    erased: &HashSet<String>,
+) -> Result<SubjectView, ViewError> {
+    let mut register = format::decode(plaintext).map_err(ViewError::Decode)?;
+    let restored = register
+        .subjects
+        .iter()
+        .filter(|s| erased.contains(&s.id.0))
+        .count();
+    let index = crate::core::select::subject_index(&register, selector).map_err(|e| match e {
+        crate::error::Error::AmbiguousSubject { count, .. } => ViewError::Ambiguous(count),
+        _ => ViewError::NoSuchSubject,
+    })?;
+    let subject = register.subjects.swap_remove(index);
+    register
+        .audit
+        .retain(|e| e.subject.as_ref() == Some(&subject.id));
+    register.subjects = vec![subject];
+    Ok(SubjectView { register, restored })
+}
