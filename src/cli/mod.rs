@@ -164,6 +164,7 @@ pub fn open_store<'a>(
         identities,
         passphrase,
         lock_wait: lock_wait()?,
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })
 }
 

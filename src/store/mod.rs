@@ -30,6 +30,26 @@ pub struct Store<'a> {
     pub identities: Vec<LoadedIdentity>,
     pub passphrase: &'a dyn PassphraseSource,
     pub lock_wait: Duration,
+    /// Show a progress bar on stderr while a large register is read or written (set when
+    /// stderr is a terminal).
+    pub progress: bool,
+}
+
+/// Registers smaller than this are read and written without a progress bar.
+const PROGRESS_FROM_BYTES: u64 = 32 * 1024 * 1024;
+
+fn progress_bar(show: bool, bytes: u64, what: &str) -> indicatif::ProgressBar {
+    if !show || bytes < PROGRESS_FROM_BYTES {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(bytes);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
 }
 
 /// A decrypted register, with the passphrase that opened it (to encrypt it again).
@@ -172,9 +192,14 @@ impl Store<'_> {
         let outcome = change(&mut register, &journal)?;
         format::check(&register).map_err(Error::Refused)?;
         let passphrase = new_passphrase.or(passphrase);
-        atomic::write_with(&self.path, false, |file| {
-            encrypt_to(&register, passphrase.as_ref(), file).map(|_| ())
-        })?;
+        // The new file is about as large as the old one.
+        let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let bar = progress_bar(self.progress, size, "encrypting");
+        let written = atomic::write_with(&self.path, false, |file| {
+            encrypt_to(&register, passphrase.as_ref(), bar.wrap_write(file)).map(|_| ())
+        });
+        bar.finish_and_clear();
+        written?;
         let known: std::collections::HashSet<&str> =
             journal.iter().map(|e| e.subject.0.as_str()).collect();
         let new: Vec<journal::Erased> = register
