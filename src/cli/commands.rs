@@ -290,12 +290,7 @@ fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> 
     }
     let description = match &args.metadata {
         Some(path) => read_metadata(path)?,
-        None => {
-            say(
-                "warning: no --metadata given: the register describes the example controller Twebs Oy; use --metadata with your own description (see examples/twebs.json)",
-            );
-            parse_metadata("examples/twebs.json", EXAMPLE_METADATA.as_bytes())?
-        }
+        None => parse_metadata("examples/twebs.json", EXAMPLE_METADATA.as_bytes())?,
     };
     let store = open_store(global, passphrase)?;
     let mut recipients = collect_recipients(&args.recipient, &args.recipients_file)?;

@@ -268,14 +268,33 @@ pub fn audit(
         } => {
             let register = store.open()?.register;
             let subject = match subject {
-                Some(selector) => Some(select::subject(&register, &selector)?.id.clone()),
+                // An erased subject is gone from the register but not from the trail: its
+                // random id still selects its events.
+                Some(selector) => match select::subject(&register, &selector) {
+                    Ok(subject) => Some(subject.id.clone()),
+                    Err(Error::NoSuchSubject(_))
+                        if !selector.contains('@')
+                            && register.audit.iter().any(|e| {
+                                e.subject.as_ref().is_some_and(|s| s.0 == selector.trim())
+                            }) =>
+                    {
+                        Some(crate::core::model::SubjectId(selector.trim().to_owned()))
+                    }
+                    Err(e) => return Err(e),
+                },
                 None => None,
             };
             let events: Vec<&AuditEvent> = register
                 .audit
                 .iter()
                 .filter(|e| subject.is_none() || e.subject == subject)
-                .filter(|e| since.is_none_or(|d| e.at.date_naive() >= d))
+                .filter(|e| {
+                    since.is_none_or(|d| {
+                        e.at.with_timezone(&chrono_tz::Europe::Helsinki)
+                            .date_naive()
+                            >= d
+                    })
+                })
                 .filter(|e| action.as_ref().is_none_or(|a| &name_of(&e.action) == a))
                 .collect();
             Ok(Output::text(events_text(&events, global.format)?))

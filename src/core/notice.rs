@@ -120,6 +120,16 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
         .iter()
         .map(|s| lang.pick(&s.description).to_owned())
         .collect();
+    // How to use the rights: the first paragraph is about access and rectification (seed §9),
+    // the rest about the other rights (seed §10).
+    let mut paragraphs = lang
+        .pick(&d.rights_requests)
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    let access_paragraphs: Vec<String> = paragraphs.next().into_iter().collect();
+    let other_paragraphs: Vec<String> = paragraphs.collect();
     let authority = &d.complaint_authority;
     let complaint = format!(
         "{}: {}, {}, {}",
@@ -222,7 +232,7 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
                 "9. Tarkastusoikeus ja oikeus vaatia tiedon korjaamista",
                 "9. Right of access and right to rectification",
             ),
-            vec![lang.pick(&d.rights_requests).to_owned()],
+            access_paragraphs,
         ),
         section(
             t(
@@ -230,9 +240,9 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
                 "10. Muut henkilötietojen käsittelyyn liittyvät oikeudet",
                 "10. Other rights",
             ),
-            rights_texts(lang)
+            other_paragraphs
                 .into_iter()
-                .map(str::to_owned)
+                .chain(rights_texts(lang).into_iter().map(str::to_owned))
                 .chain([complaint.clone()])
                 .collect(),
         ),
