@@ -414,7 +414,10 @@ fn add(
 
 /// Applies one change through the store's write path.
 pub fn apply(store: &Store<'_>, change: Change, ctx: &crate::core::Context) -> Result<Applied> {
-    store.update(|register| change::apply(register, change, ctx, &mut RandomIds))
+    let subjects = change.subjects();
+    store.update_subjects(&subjects, |register| {
+        change::apply(register, change, ctx, &mut RandomIds)
+    })
 }
 
 fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {

@@ -77,6 +77,31 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// The subjects the change reads or writes, as selectors (ids or emails). Every other
+    /// subject may stay unparsed (see `core::sparse`); new subjects need only the others'
+    /// emails, which a sparse load keeps.
+    pub fn subjects(&self) -> Vec<String> {
+        match self {
+            Change::Record { subject, .. }
+            | Change::Correct { subject, .. }
+            | Change::Erase { subject, .. }
+            | Change::Restrict { subject, .. }
+            | Change::LiftRestriction { subject, .. }
+            | Change::Object { subject, .. }
+            | Change::Consent { subject, .. } => vec![subject.clone()],
+            Change::OpenRequest(new) => new.subject.iter().cloned().collect(),
+            Change::ReplayErasures(journal) => journal.iter().map(|(id, _)| id.0.clone()).collect(),
+            Change::Add(_)
+            | Change::PurgeExpired
+            | Change::ExtendRequest { .. }
+            | Change::CloseRequest { .. }
+            | Change::RefuseRequest { .. }
+            | Change::TaskDone { .. } => Vec::new(),
+        }
+    }
+}
+
 /// What a change did, for the command to report.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {

@@ -129,11 +129,15 @@ pub fn check(register: &Register) -> Result<(), String> {
     let mut ids = HashSet::with_capacity(register.subjects.len());
     let mut emails = HashSet::with_capacity(register.subjects.len());
     for subject in &register.subjects {
-        if !ids.insert(subject.id.0.as_str()) {
+        if !ids.insert(subject.id.0.as_str()) || register.unloaded.ids.contains(&subject.id.0) {
             return Err(format!("subject id {} appears twice", subject.id));
         }
         if let Some(email) = &subject.email
-            && !emails.insert(validate::email_key(email))
+            && (!emails.insert(validate::email_key(email))
+                || register
+                    .unloaded
+                    .emails
+                    .contains_key(&validate::email_key(email)))
         {
             return Err(format!(
                 "subject {} has an email address another subject has",
@@ -188,6 +192,7 @@ pub fn new_register(
         },
         erasures: Vec::new(),
         audit: Vec::new(),
+        unloaded: Default::default(),
     };
     audit::append(
         &mut register.audit,

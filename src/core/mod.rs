@@ -17,6 +17,7 @@ pub mod rekey;
 pub mod requests;
 pub mod rights;
 pub mod select;
+pub mod sparse;
 pub mod subjects;
 pub mod validate;
 pub mod view;

@@ -36,6 +36,19 @@ pub struct Register {
     pub erasures: Vec<ErasureReceipt>,
     /// The audit trail: who did what, when. Holds no personal data.
     pub audit: Vec<AuditEvent>,
+    /// Subjects left unparsed when only some were loaded for a change (see `core::sparse`):
+    /// their ids and emails, so that uniqueness still holds. Never written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub unloaded: Unloaded,
+}
+
+/// The ids and emails of subjects a sparse load left as raw JSON.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Unloaded {
+    pub ids: std::collections::HashSet<String>,
+    /// Lower-cased email → subject id.
+    pub emails: std::collections::HashMap<String, SubjectId>,
 }
 
 /// The recipients the register is encrypted to.

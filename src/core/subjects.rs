@@ -316,6 +316,9 @@ pub fn add_subjects(
             );
         }
     }
+    for (email, id) in &register.unloaded.emails {
+        known_emails.insert(email.clone(), EmailOwner::Register(id.clone()));
+    }
     let guard = crate::core::erasure_guard::Guard::new(&register.erased);
     let mut new_subjects = Vec::with_capacity(batch.rows.len());
     for (row_number, (label, row)) in batch.rows.into_iter().enumerate() {

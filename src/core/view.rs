@@ -43,11 +43,11 @@ struct RawRegister<'a> {
 
 /// The two fields a subject is found by.
 #[derive(Deserialize)]
-struct SubjectKey<'a> {
+pub(crate) struct SubjectKey<'a> {
     #[serde(borrow)]
-    id: Cow<'a, str>,
+    pub(crate) id: Cow<'a, str>,
     #[serde(borrow, default)]
-    email: Option<Cow<'a, str>>,
+    pub(crate) email: Option<Cow<'a, str>>,
 }
 
 /// The value that follows the first `"name":` key in `raw`, read without scanning the rest.
@@ -61,7 +61,7 @@ fn first_value<'a, T: Deserialize<'a>>(raw: &'a str, name: &str) -> Option<T> {
 }
 
 /// A subject's id and email, read from the front of its JSON (see `first_value`).
-fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
+pub(crate) fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
     Some(SubjectKey {
         id: first_value(raw, "id")?,
         email: first_value(raw, "email")?,
@@ -173,6 +173,7 @@ pub fn decode_subject(
             },
             erasures: Vec::new(),
             audit,
+            unloaded: Default::default(),
         },
         restored,
     })

@@ -16,7 +16,8 @@ use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use crate::core::format::{self, DecodeError};
-use crate::core::model::{FORMAT_VERSION, Register};
+use crate::core::model::{Encryption, FORMAT_VERSION, Register};
+use crate::core::sparse;
 use crate::core::view::{self, ViewError};
 use crate::error::{Error, Result};
 use keys::{LoadedIdentity, PassphraseSource};
@@ -149,7 +150,17 @@ impl Store<'_> {
     /// Applies `change` to the register through the one write path and returns its result.
     /// Nothing is written when `change` fails or leaves the register invalid.
     pub fn update<T>(&self, change: impl FnOnce(&mut Register) -> Result<T>) -> Result<T> {
-        self.write(false, None, |register, _| change(register))
+        self.write(false, None, None, |register, _| change(register))
+    }
+
+    /// Like `update`, parsing only the subjects `selectors` name (ids or emails): a change
+    /// to one subject costs about a decryption, a scan and an encryption of the register.
+    pub fn update_subjects<T>(
+        &self,
+        selectors: &[String],
+        change: impl FnOnce(&mut Register) -> Result<T>,
+    ) -> Result<T> {
+        self.write(false, None, Some(selectors), |register, _| change(register))
     }
 
     /// Like `update`, for `erase --replay`: a register holding erased subjects is accepted,
@@ -158,7 +169,12 @@ impl Store<'_> {
         &self,
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
-        self.write(true, None, change)
+        // The journal names the subjects to load, and is read again under the lock.
+        let wanted: Vec<String> = journal::read(&self.journal_path())?
+            .into_iter()
+            .map(|e| e.subject.0)
+            .collect();
+        self.write(true, None, Some(&wanted), change)
     }
 
     /// Like `update`, for `rekey`: when the register becomes passphrase-encrypted, it is
@@ -168,38 +184,46 @@ impl Store<'_> {
         new_passphrase: Option<SecretString>,
         change: impl FnOnce(&mut Register) -> Result<T>,
     ) -> Result<T> {
-        self.write(false, new_passphrase, |register, _| change(register))
+        self.write(false, new_passphrase, Some(&[]), |register, _| {
+            change(register)
+        })
     }
 
     /// The one write path: lock → decrypt → apply → check → encrypt → fsync → rename →
-    /// fsync dir, then record new erasures in the journal.
+    /// fsync dir, then record new erasures in the journal. With `subjects`, only the
+    /// subjects those selectors name are parsed (see `core::sparse`); the rest is copied.
     fn write<T>(
         &self,
         allow_restored: bool,
         new_passphrase: Option<SecretString>,
+        subjects: Option<&[String]>,
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
-        let Opened {
-            mut register,
-            passphrase,
-        } = self.open()?;
+        let (plaintext, passphrase) = self.read_plaintext()?;
         let journal_path = self.journal_path();
         let journal = journal::read(&journal_path)?;
-        if !allow_restored {
-            self.refuse_restored(&register, &journal)?;
-        }
+        let sparse = match subjects {
+            Some(wanted) => sparse::load(&plaintext, wanted).map_err(|e| self.decode_error(e))?,
+            None => None,
+        };
+        let (mut register, sparse_rest) = match sparse {
+            Some((register, sparse)) => {
+                if !allow_restored {
+                    self.refuse_restored_ids(sparse.subject_ids(), &journal)?;
+                }
+                (register, Some(sparse))
+            }
+            None => {
+                let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+                if !allow_restored {
+                    self.refuse_restored(&register, &journal)?;
+                }
+                (register, None)
+            }
+        };
         let outcome = change(&mut register, &journal)?;
         format::check(&register).map_err(Error::Refused)?;
-        let passphrase = new_passphrase.or(passphrase);
-        // The new file is about as large as the old one.
-        let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let bar = progress_bar(self.progress, size, "encrypting");
-        let written = atomic::write_with(&self.path, false, |file| {
-            encrypt_to(&register, passphrase.as_ref(), bar.wrap_write(file)).map(|_| ())
-        });
-        bar.finish_and_clear();
-        written?;
         let known: std::collections::HashSet<&str> =
             journal.iter().map(|e| e.subject.0.as_str()).collect();
         let new: Vec<journal::Erased> = register
@@ -212,6 +236,25 @@ impl Store<'_> {
                 on: e.on,
             })
             .collect();
+        let passphrase = new_passphrase.or(passphrase);
+        // The new file is about as large as the old one.
+        let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let bar = progress_bar(self.progress, size, "encrypting");
+        let written = atomic::write_with(&self.path, false, |file| {
+            let output = bar.wrap_write(file);
+            match sparse_rest {
+                Some(sparse) => encrypt_with(
+                    &register.encryption,
+                    passphrase.as_ref(),
+                    output,
+                    |plaintext| sparse.write_json(&register, plaintext),
+                )
+                .map(|_| ()),
+                None => encrypt_to(&register, passphrase.as_ref(), output).map(|_| ()),
+            }
+        });
+        bar.finish_and_clear();
+        written?;
         journal::append(&journal_path, &new)?;
         Ok(outcome)
     }
@@ -222,16 +265,20 @@ impl Store<'_> {
     }
 
     fn refuse_restored(&self, register: &Register, journal: &[journal::Erased]) -> Result<()> {
+        self.refuse_restored_ids(register.subjects.iter().map(|s| s.id.0.as_str()), journal)
+    }
+
+    fn refuse_restored_ids<'a>(
+        &self,
+        ids: impl Iterator<Item = &'a str>,
+        journal: &[journal::Erased],
+    ) -> Result<()> {
         if journal.is_empty() {
             return Ok(());
         }
         let erased: std::collections::HashSet<&str> =
             journal.iter().map(|e| e.subject.0.as_str()).collect();
-        let count = register
-            .subjects
-            .iter()
-            .filter(|s| erased.contains(s.id.0.as_str()))
-            .count();
+        let count = ids.filter(|id| erased.contains(id)).count();
         if count > 0 {
             return Err(Error::RestoredErased {
                 path: self.path.clone(),
@@ -324,13 +371,24 @@ pub fn encrypt_to<W: Write>(
     passphrase: Option<&SecretString>,
     output: W,
 ) -> Result<W> {
-    let encryptor = if register.encryption.passphrase {
+    encrypt_with(&register.encryption, passphrase, output, |plaintext| {
+        serde_json::to_writer(plaintext, register).map_err(io::Error::other)
+    })
+}
+
+/// Encrypts to `encryption` whatever `write_plaintext` writes, into `output`.
+pub fn encrypt_with<W: Write>(
+    encryption: &Encryption,
+    passphrase: Option<&SecretString>,
+    output: W,
+    write_plaintext: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<W> {
+    let encryptor = if encryption.passphrase {
         let passphrase = passphrase
             .ok_or_else(|| Error::Config("the register needs a passphrase to be written".into()))?;
         age::Encryptor::with_user_passphrase(passphrase.clone())
     } else {
-        let recipients = register
-            .encryption
+        let recipients = encryption
             .recipients
             .iter()
             .map(|r| keys::parse_recipient(r))
@@ -345,19 +403,18 @@ pub fn encrypt_to<W: Write>(
         )
         .map_err(|_| Error::Config("the register's recipients cannot be used together".into()))?
     };
-    let memory_error = |e: io::Error| Error::io(Path::new("<output>"), e);
+    let output_error = |e: io::Error| Error::io(Path::new("<output>"), e);
     let stream = encryptor
         .wrap_output(BufWriter::with_capacity(256 * 1024, output))
-        .map_err(memory_error)?;
+        .map_err(output_error)?;
     let mut writer = BufWriter::with_capacity(64 * 1024, stream);
-    serde_json::to_writer(&mut writer, register)
-        .map_err(|e| Error::io(Path::new("<memory>"), io::Error::other(e)))?;
-    writer.flush().map_err(memory_error)?;
+    write_plaintext(&mut writer).map_err(output_error)?;
+    writer.flush().map_err(output_error)?;
     let stream = writer
         .into_inner()
-        .map_err(|e| memory_error(e.into_error()))?;
-    let buffered = stream.finish().map_err(memory_error)?;
+        .map_err(|e| output_error(e.into_error()))?;
+    let buffered = stream.finish().map_err(output_error)?;
     buffered
         .into_inner()
-        .map_err(|e| memory_error(e.into_error()))
+        .map_err(|e| output_error(e.into_error()))
 }

@@ -113,6 +113,12 @@ pub fn correct_subject(
                     existing: other.1.id.0.clone(),
                 });
             }
+            if let Some(other) = register.unloaded.emails.get(&key) {
+                return Err(Error::DuplicateEmail {
+                    context: "--set email".into(),
+                    existing: other.0.clone(),
+                });
+            }
         }
         if let Some(value) = &value
             && (set.field == "email" || set.field == "phone")

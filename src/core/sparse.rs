@@ -1,0 +1,362 @@
+//! Changing a register without parsing all of it. A change concerns at most a few subjects
+//! (named by id or email); the others stay borrowed raw JSON, known only by their ids and
+//! emails so that uniqueness still holds, and are copied back verbatim when the register is
+//! written. The audit trail is append-only: only its last event is parsed, to chain to.
+//!
+//! The cost of a change is then close to decrypting, scanning and encrypting the register,
+//! instead of building and serialising every subject.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, Write};
+
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::core::format::{self, DecodeError};
+use crate::core::model::{
+    AuditEvent, Description, Encryption, ErasureGuard, ErasureReceipt, FORMAT_VERSION,
+    NotificationTask, Register, Request, RetainedInvoice, Subject, Unloaded,
+};
+use crate::core::validate;
+use crate::core::view::{SubjectKey, quick_key};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SparseDocument<'a> {
+    format: u32,
+    encryption: Encryption,
+    description: Description,
+    #[serde(borrow)]
+    subjects: Vec<&'a RawValue>,
+    requests: Vec<Request>,
+    retained: Vec<RetainedInvoice>,
+    tasks: Vec<NotificationTask>,
+    erased: ErasureGuard,
+    erasures: Vec<ErasureReceipt>,
+    #[serde(borrow)]
+    audit: Vec<&'a RawValue>,
+}
+
+/// What a sparse load left unparsed, to be written back around the parsed `Register`
+/// (the wanted subjects, the last audit event, everything else whole).
+pub struct Sparse<'a> {
+    /// Every subject as it was, with its id.
+    raw_subjects: Vec<(&'a RawValue, String)>,
+    /// Ids of the subjects parsed into `register.subjects`.
+    loaded: HashSet<String>,
+    /// The audit events before the last one, unchanged.
+    audit_prefix: Vec<&'a RawValue>,
+}
+
+/// Loads `plaintext`, parsing only subjects whose id or email (case-insensitively) is in
+/// `wanted`. `None` when the register is not of the current format: then decode it whole.
+pub fn load<'a>(
+    plaintext: &'a [u8],
+    wanted: &[String],
+) -> Result<Option<(Register, Sparse<'a>)>, DecodeError> {
+    let document = match serde_json::from_slice::<SparseDocument<'a>>(plaintext) {
+        Ok(document) if document.format == FORMAT_VERSION => document,
+        _ => return Ok(None),
+    };
+    let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
+    let wanted_emails: HashSet<String> = wanted
+        .iter()
+        .filter(|w| w.contains('@'))
+        .map(|w| validate::email_key(w))
+        .collect();
+    let mut subjects = Vec::new();
+    let mut raw_subjects = Vec::with_capacity(document.subjects.len());
+    let mut loaded = HashSet::new();
+    let mut unloaded = Unloaded::default();
+    unloaded.ids.reserve(document.subjects.len());
+    unloaded.emails.reserve(document.subjects.len());
+    for raw in document.subjects {
+        let key: SubjectKey<'_> = match quick_key(raw.get()) {
+            Some(key) => key,
+            None => serde_json::from_str(raw.get()).map_err(format::describe_json_error)?,
+        };
+        let email = key.email.as_deref().map(validate::email_key);
+        let wanted = wanted_ids.contains(key.id.as_ref())
+            || email.as_ref().is_some_and(|e| wanted_emails.contains(e));
+        let id = key.id.into_owned();
+        if wanted {
+            let subject: Subject =
+                serde_json::from_str(raw.get()).map_err(format::describe_json_error)?;
+            loaded.insert(id.clone());
+            subjects.push(subject);
+        } else {
+            if let Some(email) = email
+                && unloaded
+                    .emails
+                    .insert(email, crate::core::model::SubjectId(id.clone()))
+                    .is_some()
+            {
+                return Err(DecodeError::Malformed(format!(
+                    "subject {id} has an email address another subject has"
+                )));
+            }
+            if !unloaded.ids.insert(id.clone()) {
+                return Err(DecodeError::Malformed(format!(
+                    "subject id {id} appears twice"
+                )));
+            }
+        }
+        raw_subjects.push((raw, id));
+    }
+    let mut audit_prefix = document.audit;
+    let last = match audit_prefix.pop() {
+        Some(raw) => vec![
+            serde_json::from_str::<AuditEvent>(raw.get()).map_err(format::describe_json_error)?,
+        ],
+        None => Vec::new(),
+    };
+    let register = Register {
+        format: document.format,
+        encryption: document.encryption,
+        description: document.description,
+        subjects,
+        requests: document.requests,
+        retained: document.retained,
+        tasks: document.tasks,
+        erased: document.erased,
+        erasures: document.erasures,
+        audit: last,
+        unloaded,
+    };
+    format::check(&register).map_err(DecodeError::Malformed)?;
+    Ok(Some((
+        register,
+        Sparse {
+            raw_subjects,
+            loaded,
+            audit_prefix,
+        },
+    )))
+}
+
+impl Sparse<'_> {
+    /// The ids of every subject as loaded, parsed or not.
+    pub fn subject_ids(&self) -> impl Iterator<Item = &str> {
+        self.raw_subjects.iter().map(|(_, id)| id.as_str())
+    }
+
+    /// Writes the whole register as JSON, in `Register`'s field order: unparsed subjects and
+    /// events verbatim, changed subjects in their old places, new ones at the end, erased
+    /// ones left out.
+    pub fn write_json<W: Write + ?Sized>(&self, r: &Register, out: &mut W) -> io::Result<()> {
+        let current: HashMap<&str, &Subject> =
+            r.subjects.iter().map(|s| (s.id.0.as_str(), s)).collect();
+        out.write_all(b"{\"format\":")?;
+        json(out, &r.format)?;
+        out.write_all(b",\"encryption\":")?;
+        json(out, &r.encryption)?;
+        out.write_all(b",\"description\":")?;
+        json(out, &r.description)?;
+        out.write_all(b",\"subjects\":[")?;
+        let mut first = true;
+        let mut separator = |out: &mut W| -> io::Result<()> {
+            if !std::mem::replace(&mut first, false) {
+                out.write_all(b",")?;
+            }
+            Ok(())
+        };
+        for (raw, id) in &self.raw_subjects {
+            if self.loaded.contains(id) {
+                if let Some(subject) = current.get(id.as_str()) {
+                    separator(out)?;
+                    json(out, subject)?;
+                }
+            } else {
+                separator(out)?;
+                out.write_all(raw.get().as_bytes())?;
+            }
+        }
+        let known: HashSet<&str> = self
+            .raw_subjects
+            .iter()
+            .map(|(_, id)| id.as_str())
+            .collect();
+        for subject in r
+            .subjects
+            .iter()
+            .filter(|s| !known.contains(s.id.0.as_str()))
+        {
+            separator(out)?;
+            json(out, subject)?;
+        }
+        out.write_all(b"],\"requests\":")?;
+        json(out, &r.requests)?;
+        out.write_all(b",\"retained\":")?;
+        json(out, &r.retained)?;
+        out.write_all(b",\"tasks\":")?;
+        json(out, &r.tasks)?;
+        out.write_all(b",\"erased\":")?;
+        json(out, &r.erased)?;
+        out.write_all(b",\"erasures\":")?;
+        json(out, &r.erasures)?;
+        out.write_all(b",\"audit\":[")?;
+        let mut first = true;
+        for raw in &self.audit_prefix {
+            if !std::mem::replace(&mut first, false) {
+                out.write_all(b",")?;
+            }
+            out.write_all(raw.get().as_bytes())?;
+        }
+        for event in &r.audit {
+            if !std::mem::replace(&mut first, false) {
+                out.write_all(b",")?;
+            }
+            json(out, event)?;
+        }
+        out.write_all(b"]}")
+    }
+}
+
+fn json<W: Write + ?Sized, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{Change, apply};
+    use crate::core::model::{ConsentAction, RestrictionGround};
+    use crate::core::record::Fact;
+    use crate::core::subjects::{Batch, NewSubject};
+    use crate::core::{Context, SequentialIds};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn ctx() -> Context {
+        Context {
+            actor: "tester".into(),
+            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
+            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
+        }
+    }
+
+    fn register(ids: &mut SequentialIds) -> Register {
+        let description: Description =
+            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
+        let mut register = format::new_register(
+            description,
+            Encryption {
+                recipients: vec!["age1example".into()],
+                passphrase: false,
+            },
+            &ctx(),
+            ids,
+        );
+        let rows = (0..5)
+            .map(|n| {
+                (
+                    format!("row {n}"),
+                    NewSubject {
+                        name: Some(format!("Person {n}")),
+                        email: Some(format!("Person{n}@Example.fi")),
+                        phone: Some(format!("+35840000000{n}")),
+                        consent: vec!["marketing".to_owned()].into(),
+                        ..NewSubject::default()
+                    },
+                )
+            })
+            .collect();
+        apply(
+            &mut register,
+            Change::Add(Batch {
+                rows,
+                readmit: false,
+            }),
+            &ctx(),
+            ids,
+        )
+        .unwrap();
+        register
+    }
+
+    /// Applying `change` sparsely and writing the result gives the same JSON as applying it
+    /// to the whole register.
+    fn same_as_full(make: impl Fn() -> Change) {
+        let mut ids = SequentialIds::default();
+        let original = register(&mut ids);
+        let plaintext = serde_json::to_vec(&original).unwrap();
+
+        let mut full = format::decode(&plaintext).unwrap();
+        let mut full_ids = SequentialIds(ids.0);
+        let full_result = apply(&mut full, make(), &ctx(), &mut full_ids);
+
+        let change = make();
+        let (mut partial, sparse) = load(&plaintext, &change.subjects()).unwrap().unwrap();
+        let mut sparse_ids = SequentialIds(ids.0);
+        let sparse_result = apply(&mut partial, change, &ctx(), &mut sparse_ids);
+        assert_eq!(full_result.is_ok(), sparse_result.is_ok());
+        if full_result.is_err() {
+            return;
+        }
+        format::check(&partial).unwrap();
+        let mut written = Vec::new();
+        sparse.write_json(&partial, &mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string(&full).unwrap()
+        );
+    }
+
+    #[test]
+    fn sparse_changes_write_what_full_changes_write() {
+        let second = "00000000-0000-4000-8000-000000000002".to_owned();
+        same_as_full(|| Change::Record {
+            subject: "person3@example.FI".into(),
+            fact: Fact::Note("a note".into()),
+        });
+        same_as_full(|| Change::Erase {
+            subject: second.clone(),
+            reason: "Art. 17(1)(a)".into(),
+            request: None,
+        });
+        same_as_full(|| Change::Restrict {
+            subject: second.clone(),
+            ground: RestrictionGround::Accuracy,
+            request: None,
+        });
+        same_as_full(|| Change::Consent {
+            subject: "person1@example.fi".into(),
+            action: ConsentAction::Withdraw,
+            purpose: "marketing".into(),
+            channel: crate::core::model::Channel::Email,
+            evidence: None,
+        });
+        same_as_full(|| Change::Add(Batch {
+            rows: vec![(
+                "row".into(),
+                NewSubject {
+                    name: Some("New Person".into()),
+                    email: Some("new@example.fi".into()),
+                    ..NewSubject::default()
+                },
+            )],
+            readmit: false,
+        }));
+        same_as_full(|| Change::PurgeExpired);
+    }
+
+    #[test]
+    fn unloaded_emails_stay_unique() {
+        let mut ids = SequentialIds::default();
+        let plaintext = serde_json::to_vec(&register(&mut ids)).unwrap();
+        let (mut partial, _) = load(&plaintext, &[]).unwrap().unwrap();
+        let duplicate = Change::Add(Batch {
+            rows: vec![(
+                "row".into(),
+                NewSubject {
+                    name: Some("Again".into()),
+                    email: Some("PERSON2@example.fi".into()),
+                    ..NewSubject::default()
+                },
+            )],
+            readmit: false,
+        });
+        let result = apply(&mut partial, duplicate, &ctx(), &mut ids);
+        assert!(matches!(result, Err(crate::error::Error::DuplicateEmail { .. })));
+    }
+}
