@@ -326,17 +326,19 @@ mod tests {
             channel: crate::core::model::Channel::Email,
             evidence: None,
         });
-        same_as_full(|| Change::Add(Batch {
-            rows: vec![(
-                "row".into(),
-                NewSubject {
-                    name: Some("New Person".into()),
-                    email: Some("new@example.fi".into()),
-                    ..NewSubject::default()
-                },
-            )],
-            readmit: false,
-        }));
+        same_as_full(|| {
+            Change::Add(Batch {
+                rows: vec![(
+                    "row".into(),
+                    NewSubject {
+                        name: Some("New Person".into()),
+                        email: Some("new@example.fi".into()),
+                        ..NewSubject::default()
+                    },
+                )],
+                readmit: false,
+            })
+        });
         same_as_full(|| Change::PurgeExpired);
     }
 
@@ -357,6 +359,9 @@ mod tests {
             readmit: false,
         });
         let result = apply(&mut partial, duplicate, &ctx(), &mut ids);
-        assert!(matches!(result, Err(crate::error::Error::DuplicateEmail { .. })));
+        assert!(matches!(
+            result,
+            Err(crate::error::Error::DuplicateEmail { .. })
+        ));
     }
 }

@@ -148,22 +148,18 @@ impl Store<'_> {
     }
 
     /// Applies `change` to the register through the one write path and returns its result.
-    /// Nothing is written when `change` fails or leaves the register invalid.
-    pub fn update<T>(&self, change: impl FnOnce(&mut Register) -> Result<T>) -> Result<T> {
-        self.write(false, None, None, |register, _| change(register))
-    }
-
-    /// Like `update`, parsing only the subjects `selectors` name (ids or emails): a change
-    /// to one subject costs about a decryption, a scan and an encryption of the register.
+    /// Nothing is written when `change` fails or leaves the register invalid. Only the
+    /// subjects `selectors` name (ids or emails) are parsed: a change to one subject costs
+    /// about a decryption, a scan and an encryption of the register.
     pub fn update_subjects<T>(
         &self,
         selectors: &[String],
         change: impl FnOnce(&mut Register) -> Result<T>,
     ) -> Result<T> {
-        self.write(false, None, Some(selectors), |register, _| change(register))
+        self.write(false, None, selectors, |register, _| change(register))
     }
 
-    /// Like `update`, for `erase --replay`: a register holding erased subjects is accepted,
+    /// Like `update_subjects`, for `erase --replay`: a register holding erased subjects is accepted,
     /// and `change` is given the journal to erase them again.
     pub fn replay<T>(
         &self,
@@ -174,39 +170,35 @@ impl Store<'_> {
             .into_iter()
             .map(|e| e.subject.0)
             .collect();
-        self.write(true, None, Some(&wanted), change)
+        self.write(true, None, &wanted, change)
     }
 
-    /// Like `update`, for `rekey`: when the register becomes passphrase-encrypted, it is
+    /// Like `update_subjects`, for `rekey`: when the register becomes passphrase-encrypted, it is
     /// encrypted to `new_passphrase`.
     pub fn rekey<T>(
         &self,
         new_passphrase: Option<SecretString>,
         change: impl FnOnce(&mut Register) -> Result<T>,
     ) -> Result<T> {
-        self.write(false, new_passphrase, Some(&[]), |register, _| {
-            change(register)
-        })
+        self.write(false, new_passphrase, &[], |register, _| change(register))
     }
 
     /// The one write path: lock → decrypt → apply → check → encrypt → fsync → rename →
-    /// fsync dir, then record new erasures in the journal. With `subjects`, only the
-    /// subjects those selectors name are parsed (see `core::sparse`); the rest is copied.
+    /// fsync dir, then record new erasures in the journal. Only the subjects `subjects`
+    /// names are parsed (see `core::sparse`); the rest is copied. A register of an older
+    /// format is decoded whole, upgraded, and written in the current one.
     fn write<T>(
         &self,
         allow_restored: bool,
         new_passphrase: Option<SecretString>,
-        subjects: Option<&[String]>,
+        subjects: &[String],
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
         let (plaintext, passphrase) = self.read_plaintext()?;
         let journal_path = self.journal_path();
         let journal = journal::read(&journal_path)?;
-        let sparse = match subjects {
-            Some(wanted) => sparse::load(&plaintext, wanted).map_err(|e| self.decode_error(e))?,
-            None => None,
-        };
+        let sparse = sparse::load(&plaintext, subjects).map_err(|e| self.decode_error(e))?;
         let (mut register, sparse_rest) = match sparse {
             Some((register, sparse)) => {
                 if !allow_restored {
