@@ -43,6 +43,9 @@ impl Output {
 
 /// Runs the program: parse, run, print, and turn the outcome into the exit code.
 pub fn main() -> ExitCode {
+    // Failure points are armed from FAILPOINTS in test builds only.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return clap_exit(error),

@@ -8,6 +8,30 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// A failure point for the fault tests: with the `failpoints` feature, and `FAILPOINTS`
+/// naming it (`store::fsync=return` or `store::write=return(enospc)`), the step fails the
+/// way a disk would.
+macro_rules! fault {
+    ($name:literal, $path:expr) => {
+        #[cfg(feature = "failpoints")]
+        fail::fail_point!($name, |kind: Option<String>| Err(injected(
+            $name,
+            kind.as_deref(),
+            $path
+        )));
+    };
+}
+
+#[cfg(feature = "failpoints")]
+fn injected(name: &str, kind: Option<&str>, path: &Path) -> Error {
+    let error = match kind {
+        // ENOSPC: No space left on device.
+        Some("enospc") => std::io::Error::from_raw_os_error(28),
+        _ => std::io::Error::other(format!("injected failure at {name}")),
+    };
+    Error::io(path, error)
+}
+
 /// The directory a path lives in (`.` for a bare file name).
 fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
@@ -42,9 +66,12 @@ pub fn write_with(
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(temp.as_file_mut())?;
+    fault!("store::write", temp.path());
+    fault!("store::fsync", temp.path());
     temp.as_file()
         .sync_all()
         .map_err(|e| Error::io(temp.path(), e))?;
+    fault!("store::rename", path);
     if create_new {
         temp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
@@ -63,6 +90,7 @@ pub fn write_with(
 
 /// Makes a rename in `dir` durable.
 fn sync_dir(dir: &Path) -> Result<()> {
+    fault!("store::fsync_dir", dir);
     #[cfg(unix)]
     {
         File::open(dir)
