@@ -1,0 +1,9 @@
+#![no_main]
+//! `add --from` with json input: parse, validate and add, all-or-nothing.
+
+#[path = "common.rs"]
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    common::add_from(data, rekisteri::cli::args::InputFormat::Json);
+});
