@@ -37,8 +37,9 @@ pub enum Error {
         on: chrono::NaiveDate,
     },
 
-    #[error("{context}: unknown purpose `{purpose}`")]
-    UnknownPurpose { context: String, purpose: String },
+    /// The value is not repeated: in an import row it could be anything the row held.
+    #[error("{context}: not one of the register's purposes ({known})")]
+    UnknownPurpose { context: String, known: String },
 
     #[error("{0}")]
     Refused(String),

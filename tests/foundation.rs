@@ -381,7 +381,8 @@ fn export_for_an_unknown_purpose_is_refused() {
         .output()
         .unwrap();
     let line = assert_error(&output, 65);
-    assert!(line.contains("telepathy"), "{line}");
+    assert!(line.contains("--purpose"), "{line}");
+    assert!(line.contains("marketing"), "{line}");
 }
 
 #[test]

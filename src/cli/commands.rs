@@ -518,7 +518,7 @@ fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource)
     {
         return Err(Error::UnknownPurpose {
             context: "--purpose".into(),
-            purpose: purpose.clone(),
+            known: crate::core::export::purpose_ids(&register.description),
         });
     }
     let filter = export::Filter {

@@ -7,6 +7,16 @@ use crate::core::model::{ConsentAction, Register, Subject};
 /// The purpose id whose list is a direct-marketing list.
 pub const MARKETING: &str = "marketing";
 
+/// The register's purpose ids, comma-separated, for messages.
+pub fn purpose_ids(description: &crate::core::model::Description) -> String {
+    description
+        .purposes
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether the subject's latest consent record for `purpose` gives consent.
 pub fn has_consent(subject: &Subject, purpose: &str) -> bool {
     subject

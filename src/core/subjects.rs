@@ -194,7 +194,7 @@ fn build_subject(
         {
             return Err(Error::UnknownPurpose {
                 context: label.to_owned(),
-                purpose: purpose.to_owned(),
+                known: crate::core::export::purpose_ids(&register.description),
             });
         }
         consents.push(ConsentRecord {

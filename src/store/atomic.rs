@@ -55,14 +55,11 @@ pub fn write_with(
     fill: impl FnOnce(&mut File) -> Result<()>,
 ) -> Result<()> {
     let dir = parent_dir(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "register".into());
+    let (prefix, suffix) = temporary_name(path);
     // tempfile creates the file with mode 0600 and removes it when dropped unpersisted.
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
+        .prefix(&prefix)
+        .suffix(suffix)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(temp.as_file_mut())?;
@@ -86,6 +83,34 @@ pub fn write_with(
         temp.persist(path).map_err(|e| Error::io(path, e.error))?;
     }
     sync_dir(dir)
+}
+
+/// The name prefix and suffix of `path`'s temporary files.
+fn temporary_name(path: &Path) -> (String, &'static str) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "register".into());
+    (format!(".{name}."), ".tmp")
+}
+
+/// Removes temporary files a killed writer left beside `path`. Call it only while holding
+/// the write lock. Failures are ignored: a stale file costs only disk space.
+pub fn remove_stale_temporaries(path: &Path) {
+    let (prefix, suffix) = temporary_name(path);
+    let Ok(entries) = std::fs::read_dir(parent_dir(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix)
+            && name.ends_with(suffix)
+            && name.len() > prefix.len() + suffix.len()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes a rename in `dir` durable.

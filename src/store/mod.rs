@@ -194,7 +194,15 @@ impl Store<'_> {
         subjects: &[String],
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
+        if !self.path.exists() {
+            return Err(Error::RegisterMissing {
+                path: self.path.clone(),
+            });
+        }
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
+        // Under the lock no other writer is running: a temporary file left now is from a
+        // writer that was killed, and holds only ciphertext. Clear it away.
+        atomic::remove_stale_temporaries(&self.path);
         let (plaintext, passphrase) = self.read_plaintext()?;
         let journal_path = self.journal_path();
         let journal = journal::read(&journal_path)?;
@@ -228,6 +236,11 @@ impl Store<'_> {
                 on: e.on,
             })
             .collect();
+        // The journal is written first: a crash between the two leaves the old register with
+        // the erasure already journalled, which every command then refuses until
+        // `erase --replay` completes it. The other order could lose the journal entry, and
+        // with it the protection against restoring an old backup.
+        journal::append(&journal_path, &new)?;
         let passphrase = new_passphrase.or(passphrase);
         // The new file is about as large as the old one.
         let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
@@ -247,7 +260,6 @@ impl Store<'_> {
         });
         bar.finish_and_clear();
         written?;
-        journal::append(&journal_path, &new)?;
         Ok(outcome)
     }
 

@@ -23,7 +23,7 @@ pub fn record_consent(
     {
         return Err(Error::UnknownPurpose {
             context: "consent".into(),
-            purpose: purpose.to_owned(),
+            known: crate::core::export::purpose_ids(&register.description),
         });
     }
     let evidence = match evidence {
