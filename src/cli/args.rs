@@ -341,6 +341,15 @@ pub enum Lang {
     En,
 }
 
+impl From<Lang> for crate::core::access::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Fi => crate::core::access::Lang::Fi,
+            Lang::En => crate::core::access::Lang::En,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The subject: its id, or its email address. Without it, all subjects.

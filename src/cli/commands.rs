@@ -141,10 +141,7 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
         Some(path) => read_metadata(path)?,
         None => open_store(global, passphrase)?.open()?.register.description,
     };
-    let lang = match args.lang {
-        crate::cli::args::Lang::Fi => crate::core::access::Lang::Fi,
-        crate::cli::args::Lang::En => crate::core::access::Lang::En,
-    };
+    let lang = args.lang.into();
     let notice = crate::core::notice::notice(&description, lang);
     Ok(Output::text(match global.format {
         Format::Json => render::json_text(&notice)?,
@@ -493,10 +490,7 @@ fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource)
     if let Some(selector) = &args.subject {
         let register = store.open_subject(selector)?;
         let today = context(global).today;
-        let lang = match args.lang {
-            crate::cli::args::Lang::Fi => crate::core::access::Lang::Fi,
-            crate::cli::args::Lang::En => crate::core::access::Lang::En,
-        };
+        let lang = args.lang.into();
         if args.portable {
             let copy = crate::core::portable::portable_copy(&register, selector, today)?;
             return Ok(Output::text(render::json_text(&copy)?));
@@ -509,17 +503,8 @@ fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource)
         )?));
     }
     let register = store.open_checked()?.register;
-    if let Some(purpose) = &args.purpose
-        && !register
-            .description
-            .purposes
-            .iter()
-            .any(|p| &p.id == purpose)
-    {
-        return Err(Error::UnknownPurpose {
-            context: "--purpose".into(),
-            known: crate::core::export::purpose_ids(&register.description),
-        });
+    if let Some(purpose) = &args.purpose {
+        export::require_purpose(&register.description, purpose, "--purpose")?;
     }
     let filter = export::Filter {
         include_restricted: args.include_restricted,

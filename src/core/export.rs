@@ -17,6 +17,23 @@ pub fn purpose_ids(description: &crate::core::model::Description) -> String {
         .join(", ")
 }
 
+/// Refuses a purpose the register does not describe, naming the known ones (never the value
+/// given: in an import row it could be anything the row held).
+pub fn require_purpose(
+    description: &crate::core::model::Description,
+    purpose: &str,
+    context: &str,
+) -> crate::error::Result<()> {
+    if description.purposes.iter().any(|p| p.id == purpose) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::UnknownPurpose {
+            context: context.to_owned(),
+            known: purpose_ids(description),
+        })
+    }
+}
+
 /// Whether the subject's latest consent record for `purpose` gives consent.
 pub fn has_consent(subject: &Subject, purpose: &str) -> bool {
     subject

@@ -186,17 +186,7 @@ fn build_subject(
         if purpose.is_empty() {
             continue;
         }
-        if !register
-            .description
-            .purposes
-            .iter()
-            .any(|p| p.id == purpose)
-        {
-            return Err(Error::UnknownPurpose {
-                context: label.to_owned(),
-                known: crate::core::export::purpose_ids(&register.description),
-            });
-        }
+        crate::core::export::require_purpose(&register.description, purpose, label)?;
         consents.push(ConsentRecord {
             purpose: purpose.to_owned(),
             action: ConsentAction::Give,

@@ -15,17 +15,7 @@ pub fn record_consent(
     ctx: &Context,
 ) -> Result<SubjectId> {
     let purpose = purpose.trim();
-    if !register
-        .description
-        .purposes
-        .iter()
-        .any(|p| p.id == purpose)
-    {
-        return Err(Error::UnknownPurpose {
-            context: "consent".into(),
-            known: crate::core::export::purpose_ids(&register.description),
-        });
-    }
+    crate::core::export::require_purpose(&register.description, purpose, "consent")?;
     let evidence = match evidence {
         Some(text) if !text.trim().is_empty() => Some(
             validate::text(&text, true).map_err(|e| Error::field("--evidence", "evidence", e))?,
