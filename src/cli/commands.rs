@@ -18,9 +18,10 @@ use crate::core::change::{self, Applied, Change};
 use crate::core::model::{Description, Encryption, Register};
 use crate::core::record::Fact;
 use crate::core::subjects::{Batch, NewSubject, OneOrMany};
-use crate::core::{RandomIds, export, format, validate};
+use crate::core::{export, format, validate};
 use crate::error::{Error, Result};
 use crate::store::keys::{self, PassphraseSource};
+use crate::store::random::RandomIds;
 use crate::store::{Store, atomic};
 
 /// The embedded example register description: the seed's privacy notice.

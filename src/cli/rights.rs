@@ -139,7 +139,7 @@ pub fn erase(
                 register,
                 Change::ReplayErasures(journal),
                 &ctx,
-                &mut crate::core::RandomIds,
+                &mut crate::store::random::RandomIds,
             )? {
                 Applied::Replayed(receipts) => Ok(receipts),
                 _ => Ok(Vec::new()),

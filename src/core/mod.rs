@@ -34,32 +34,12 @@ pub struct Context {
     pub today: NaiveDate,
 }
 
-/// Where new random ids and keys come from. The store passes the operating system's
-/// random source; tests pass a deterministic one.
+/// Where new random ids and keys come from. The shell passes the operating system's
+/// random source (`store::random::RandomIds`); tests pass a deterministic one.
 pub trait IdSource {
     fn subject_id(&mut self) -> SubjectId;
     /// 32 random bytes for a new secret key.
     fn secret_key(&mut self) -> [u8; 32];
-}
-
-/// Random ids from the operating system: UUID v4 subject ids.
-pub struct RandomIds;
-
-impl IdSource for RandomIds {
-    fn subject_id(&mut self) -> SubjectId {
-        SubjectId(uuid::Uuid::new_v4().to_string())
-    }
-
-    fn secret_key(&mut self) -> [u8; 32] {
-        let mut key = [0u8; 32];
-        // The OS random source failing is not a user error; uuid::new_v4 above panics in the
-        // same case. Fall back to two UUIDs' worth of randomness, which uses the same source.
-        if getrandom::fill(&mut key).is_err() {
-            key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-            key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-        }
-        key
-    }
 }
 
 /// Deterministic ids for tests: `00000000-0000-4000-8000-000000000001`, …

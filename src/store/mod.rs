@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod random;
 
 use std::fs;
 use std::io::{self, BufWriter, Read, Write};
