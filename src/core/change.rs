@@ -78,6 +78,29 @@ pub enum Change {
 }
 
 impl Change {
+    /// The request a change answers (`--request`), the subject it concerns, and the kinds of
+    /// request such a change may answer.
+    fn answers(&self) -> Option<(&str, &str, &'static [RequestKind])> {
+        const RESTRICTION: &[RequestKind] = &[RequestKind::Restriction, RequestKind::Objection];
+        let (request, subject, kinds): (_, _, &'static [RequestKind]) = match self {
+            Change::Correct {
+                subject, request, ..
+            } => (request, subject, &[RequestKind::Rectification]),
+            Change::Erase {
+                subject, request, ..
+            } => (request, subject, &[RequestKind::Erasure]),
+            Change::Restrict {
+                subject, request, ..
+            }
+            | Change::LiftRestriction {
+                subject, request, ..
+            } => (request, subject, RESTRICTION),
+            Change::Object { subject, request } => (request, subject, &[RequestKind::Objection]),
+            _ => return None,
+        };
+        request.as_deref().map(|id| (id, subject.as_str(), kinds))
+    }
+
     /// The subjects the change reads or writes, as selectors (ids or emails). Every other
     /// subject may stay unparsed (see `core::sparse`); new subjects need only the others'
     /// emails, which a sparse load keeps.
@@ -124,13 +147,10 @@ pub enum Applied {
 /// one of `kinds` (an erasure answers an erasure request, not an access request).
 fn link(
     register: &mut Register,
-    request: Option<&str>,
+    id: &str,
     selector: &str,
     kinds: &[RequestKind],
-) -> Result<Option<RequestId>> {
-    let Some(id) = request else {
-        return Ok(None);
-    };
+) -> Result<RequestId> {
     let found = select::request(register, id)?;
     if !kinds.contains(&found.kind) {
         let wanted: Vec<String> = kinds.iter().map(|k| kind_name(*k).to_owned()).collect();
@@ -142,7 +162,7 @@ fn link(
         )));
     }
     let subject = select::subject(register, selector)?.id.clone();
-    requests::link_request(register, request, Some(&subject))
+    requests::link_request(register, id, &subject)
 }
 
 fn kind_name(kind: RequestKind) -> &'static str {
@@ -164,6 +184,10 @@ pub fn apply(
     ctx: &Context,
     ids: &mut dyn IdSource,
 ) -> Result<Applied> {
+    let request = match change.answers() {
+        Some((id, subject, kinds)) => Some(link(register, id, subject, kinds)?),
+        None => None,
+    };
     Ok(match change {
         Change::Add(batch) => Applied::Added(subjects::add_subjects(register, batch, ctx, ids)?),
         Change::Record { subject, fact } => {
@@ -173,48 +197,24 @@ pub fn apply(
             subject,
             sets,
             reason,
-            request,
+            ..
         } => {
-            let request = link(
-                register,
-                request.as_deref(),
-                &subject,
-                &[RequestKind::Rectification],
-            )?;
             let (subject, tasks) =
                 correct::correct_subject(register, &subject, &sets, &reason, request, ctx)?;
             Applied::Corrected { subject, tasks }
         }
         Change::Erase {
-            subject,
-            reason,
-            request,
-        } => {
-            let request = link(
-                register,
-                request.as_deref(),
-                &subject,
-                &[RequestKind::Erasure],
-            )?;
-            Applied::Erased(erase::erase_subject(
-                register, &subject, &reason, request, ctx,
-            )?)
-        }
+            subject, reason, ..
+        } => Applied::Erased(erase::erase_subject(
+            register, &subject, &reason, request, ctx,
+        )?),
         Change::PurgeExpired => Applied::Purged(erase::purge_expired(register, ctx)),
         Change::ReplayErasures(journal) => {
             Applied::Replayed(erase::replay_erasures(register, &journal, ctx)?)
         }
         Change::Restrict {
-            subject,
-            ground,
-            request,
+            subject, ground, ..
         } => {
-            let request = link(
-                register,
-                request.as_deref(),
-                &subject,
-                &[RequestKind::Restriction, RequestKind::Objection],
-            )?;
             let (subject, tasks) =
                 restrict::restrict_subject(register, &subject, ground, request, ctx)?;
             Applied::Restricted { subject, tasks }
@@ -222,29 +222,15 @@ pub fn apply(
         Change::LiftRestriction {
             subject,
             notified_on,
+            ..
+        } => Applied::Lifted(restrict::lift_restriction(
+            register,
+            &subject,
+            notified_on,
             request,
-        } => {
-            let request = link(
-                register,
-                request.as_deref(),
-                &subject,
-                &[RequestKind::Restriction, RequestKind::Objection],
-            )?;
-            Applied::Lifted(restrict::lift_restriction(
-                register,
-                &subject,
-                notified_on,
-                request,
-                ctx,
-            )?)
-        }
-        Change::Object { subject, request } => {
-            let request = link(
-                register,
-                request.as_deref(),
-                &subject,
-                &[RequestKind::Objection],
-            )?;
+            ctx,
+        )?),
+        Change::Object { subject, .. } => {
             let (subject, new) = object::object_to_marketing(register, &subject, request, ctx)?;
             Applied::Objected { subject, new }
         }

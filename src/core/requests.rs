@@ -64,11 +64,12 @@ pub fn open_request(register: &mut Register, new: NewRequest, ctx: &Context) -> 
     Ok(request)
 }
 
-fn open_for_change<'a>(register: &'a mut Register, id: &str) -> Result<&'a mut Request> {
+/// The index of the request `id`, which must still be open or extended.
+fn open_index(register: &Register, id: &str) -> Result<usize> {
     let index = select::request_index(register, id)?;
-    let request = &mut register.requests[index];
+    let request = &register.requests[index];
     match request.status {
-        RequestStatus::Open | RequestStatus::Extended => Ok(request),
+        RequestStatus::Open | RequestStatus::Extended => Ok(index),
         RequestStatus::Closed | RequestStatus::Refused => Err(Error::Refused(format!(
             "request {} is already {}",
             request.id,
@@ -86,13 +87,15 @@ pub fn status_name(status: RequestStatus) -> &'static str {
     }
 }
 
-fn record(register: &mut Register, ctx: &Context, action: AuditAction, index: usize) {
-    let request = &register.requests[index];
+/// Records `action` on the request at `index` in the trail; returns the request as it now is.
+fn record(register: &mut Register, ctx: &Context, action: AuditAction, index: usize) -> Request {
+    let request = register.requests[index].clone();
     let mut entry = audit::Entry::new(action)
         .request(Some(&request.id))
         .fields(["requests"]);
     entry.subject = request.subject.clone();
     audit::append(&mut register.audit, ctx, entry);
+    request
 }
 
 /// Extends a request by two months (Art. 12(3)). Allowed only when the subject was told,
@@ -105,7 +108,8 @@ pub fn extend_request(
     ctx: &Context,
 ) -> Result<Request> {
     let reason = validate::text(reason, true).map_err(|e| Error::field("--reason", "reason", e))?;
-    let request = open_for_change(register, id)?;
+    let index = open_index(register, id)?;
+    let request = &mut register.requests[index];
     if request.status == RequestStatus::Extended {
         return Err(Error::Refused(format!(
             "request {} is already extended; Art. 12(3) allows one extension of two months",
@@ -130,10 +134,7 @@ pub fn extend_request(
     });
     request.deadline = calendar::extended_due_date(request.received).max(request.due);
     request.status = RequestStatus::Extended;
-    let copy = request.clone();
-    let index = select::request_index(register, id)?;
-    record(register, ctx, AuditAction::RequestExtend, index);
-    Ok(copy)
+    Ok(record(register, ctx, AuditAction::RequestExtend, index))
 }
 
 /// Closes a request with its outcome.
@@ -145,16 +146,14 @@ pub fn close_request(
 ) -> Result<Request> {
     let outcome =
         validate::text(outcome, true).map_err(|e| Error::field("--outcome", "outcome", e))?;
-    let request = open_for_change(register, id)?;
+    let index = open_index(register, id)?;
+    let request = &mut register.requests[index];
     request.status = RequestStatus::Closed;
     request.resolution = Some(Resolution {
         on: ctx.today,
         text: outcome,
     });
-    let copy = request.clone();
-    let index = select::request_index(register, id)?;
-    record(register, ctx, AuditAction::RequestClose, index);
-    Ok(copy)
+    Ok(record(register, ctx, AuditAction::RequestClose, index))
 }
 
 /// Refuses a request with its written justification (Art. 12(4)-(5)). Returns the request
@@ -167,29 +166,26 @@ pub fn refuse_request(
     ctx: &Context,
 ) -> Result<(Request, bool)> {
     let reason = validate::text(reason, true).map_err(|e| Error::field("--reason", "reason", e))?;
-    let request = open_for_change(register, id)?;
+    let index = open_index(register, id)?;
+    let request = &mut register.requests[index];
     let late = ctx.today > request.due;
     request.status = RequestStatus::Refused;
     request.resolution = Some(Resolution {
         on: ctx.today,
         text: reason,
     });
-    let copy = request.clone();
-    let index = select::request_index(register, id)?;
-    record(register, ctx, AuditAction::RequestRefuse, index);
-    Ok((copy, late))
+    Ok((
+        record(register, ctx, AuditAction::RequestRefuse, index),
+        late,
+    ))
 }
 
 /// Checks a `--request ID` given to an operation on `subject`: the request must exist and be
 /// open; a request not yet tied to a subject is tied to this one.
-pub fn link_request(
-    register: &mut Register,
-    id: Option<&str>,
-    subject: Option<&SubjectId>,
-) -> Result<Option<RequestId>> {
-    let Some(id) = id else { return Ok(None) };
-    let request = open_for_change(register, id)?;
-    if let (Some(subject), Some(linked)) = (subject, &request.subject)
+pub fn link_request(register: &mut Register, id: &str, subject: &SubjectId) -> Result<RequestId> {
+    let index = open_index(register, id)?;
+    let request = &mut register.requests[index];
+    if let Some(linked) = &request.subject
         && subject != linked
     {
         return Err(Error::Refused(format!(
@@ -198,9 +194,9 @@ pub fn link_request(
         )));
     }
     if request.subject.is_none() {
-        request.subject = subject.cloned();
+        request.subject = Some(subject.clone());
     }
-    Ok(Some(request.id.clone()))
+    Ok(request.id.clone())
 }
 
 /// How urgent a date is, for the cron check: 7, 3 and 0 days before, and after.

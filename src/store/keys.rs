@@ -18,15 +18,6 @@ pub trait PassphraseSource {
     fn passphrase(&self, new: bool) -> Result<SecretString>;
 }
 
-/// A source for a register that is never passphrase-encrypted.
-pub struct NoPassphrase;
-
-impl PassphraseSource for NoPassphrase {
-    fn passphrase(&self, _new: bool) -> Result<SecretString> {
-        Err(Error::Config("no passphrase was given".into()))
-    }
-}
-
 /// One identity file, parsed.
 pub struct LoadedIdentity {
     pub path: PathBuf,

@@ -363,11 +363,6 @@ impl Store<'_> {
     }
 }
 
-/// Encrypts a register into memory (see `encrypt_to`).
-pub fn encrypt(register: &Register, passphrase: Option<&SecretString>) -> Result<Vec<u8>> {
-    encrypt_to(register, passphrase, Vec::new())
-}
-
 /// Encrypts a register to its own recipients, or to `passphrase` when it is
 /// passphrase-encrypted, into `output`. JSON is serialised straight into the encryptor: no
 /// plaintext buffer of the whole register exists.
