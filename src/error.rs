@@ -41,6 +41,31 @@ pub enum Error {
     #[error("{context}: not one of the register's purposes ({known})")]
     UnknownPurpose { context: String, known: String },
 
+    #[error(
+        "{context}: purpose `{purpose}` rests on {}, not on consent, so consent to it is not recorded",
+        .basis.as_str()
+    )]
+    ConsentNotApplicable {
+        context: String,
+        purpose: String,
+        basis: crate::core::model::Basis,
+    },
+
+    #[error(
+        "purpose `{purpose}` rests on {}: Art. 21(1) gives a right to object only to processing on legitimate interests or a public task",
+        .basis.as_str()
+    )]
+    ObjectionNotApplicable {
+        purpose: String,
+        basis: crate::core::model::Basis,
+    },
+
+    #[error("the recipient is not one the register's description declares (declared: {known})")]
+    UndeclaredRecipient { known: String },
+
+    #[error("the register holds no notice of that version (it holds: {known})")]
+    NoSuchNoticeVersion { known: String },
+
     #[error("{0}")]
     Refused(String),
 
@@ -145,6 +170,9 @@ impl Error {
             | Error::DuplicateEmailInBatch { .. }
             | Error::ErasedPerson { .. }
             | Error::UnknownPurpose { .. }
+            | Error::ConsentNotApplicable { .. }
+            | Error::ObjectionNotApplicable { .. }
+            | Error::UndeclaredRecipient { .. }
             | Error::Refused(_)
             | Error::Corrupt { .. }
             | Error::RestoredErased { .. }
@@ -153,7 +181,8 @@ impl Error {
             Error::NoSuchSubject(_)
             | Error::AmbiguousSubject { .. }
             | Error::NoSuchRequest(_)
-            | Error::NoSuchTask(_) => 67,
+            | Error::NoSuchTask(_)
+            | Error::NoSuchNoticeVersion { .. } => 67,
             Error::Exists { .. } => 73,
             Error::Io { .. } => 74,
             Error::Locked { .. } => 75,
@@ -182,6 +211,19 @@ impl Error {
             }
             Error::UnknownPurpose { .. } => {
                 "the purposes are listed by `rekisteri notice`; nothing was changed".into()
+            }
+            Error::ConsentNotApplicable { purpose, basis, .. } => format!(
+                "a purpose on {} applies without consent; only purposes on consent, and direct marketing (917/2014 §200), take consent; `{purpose}` is described in `rekisteri notice`; nothing was changed",
+                basis.as_str()
+            ),
+            Error::ObjectionNotApplicable { .. } => {
+                "to stop direct marketing use `rekisteri object SUBJECT` without --purpose; nothing was changed".into()
+            }
+            Error::NoSuchNoticeVersion { .. } => {
+                "give one of the versions listed; `rekisteri notice` shows the one in force".into()
+            }
+            Error::UndeclaredRecipient { .. } => {
+                "declare the recipient in the description and put it in with `rekisteri describe --metadata FILE.json`; nothing was changed".into()
             }
             Error::Corrupt { .. } => {
                 "restore the register from a backup; the file was not changed".into()

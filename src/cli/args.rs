@@ -90,10 +90,14 @@ pub enum Command {
     Erase(EraseArgs),
     /// Restrict processing of a subject's data (Art. 18), or lift the restriction.
     Restrict(RestrictArgs),
-    /// Record an objection to direct marketing (Art. 21(2)); takes effect at once.
+    /// Record an objection: to direct marketing (Art. 21(2)), at once and for every
+    /// direct-marketing purpose; or with --purpose to one purpose (Art. 21(1)).
     Object(ObjectArgs),
     /// Record consent given or withdrawn for a purpose (Art. 7).
     Consent(ConsentArgs),
+    /// Replace the register's description (the notice) with a new version; the earlier one
+    /// is kept with the dates it was in force.
+    Describe(DescribeArgs),
     /// With SUBJECT, the access report (Art. 15) or portable copy (Art. 20); without, all
     /// subjects, for piping.
     Export(ExportArgs),
@@ -104,6 +108,7 @@ pub enum Command {
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Print the privacy notice and the Art. 30 record from the register's description.
+    #[command(disable_version_flag = true)]
     Notice(NoticeArgs),
     /// Re-encrypt the register to a new set of recipients, or to a passphrase.
     Rekey(RekeyArgs),
@@ -146,7 +151,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// Read subjects from this file (`-` for standard input) instead of the flags.
-    #[arg(long, conflicts_with_all = ["name", "company", "email", "phone", "address", "ip", "source", "source_note", "source_date", "consent", "note"])]
+    #[arg(long, conflicts_with_all = ["name", "company", "email", "phone", "address", "role", "ip", "source", "source_note", "source_date", "consent", "note"])]
     pub from: Option<PathBuf>,
     /// The format of --from; guessed from the file extension when absent.
     #[arg(long, value_enum, requires = "from")]
@@ -164,6 +169,10 @@ pub struct AddArgs {
     pub phone: Option<String>,
     #[arg(long)]
     pub address: Option<String>,
+    /// `consumer` (the default, the stricter rule for marketing) or `business` (a contact
+    /// person reached in their work role).
+    #[arg(long)]
+    pub role: Option<String>,
     /// An IP address of the subject's connection. Repeatable.
     #[arg(long)]
     pub ip: Vec<String>,
@@ -307,9 +316,28 @@ pub struct RestrictArgs {
 pub struct ObjectArgs {
     /// The subject: its id, or its email address.
     pub subject: String,
+    /// Object to this purpose only (Art. 21(1)): one resting on legitimate interests or a
+    /// public task. Without it, the objection is to all direct marketing (Art. 21(2)).
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// Record compelling legitimate grounds that override the subject's objection to
+    /// --purpose (Art. 21(1)); needs --reason.
+    #[arg(long, requires_all = ["purpose", "reason"], conflicts_with = "request")]
+    pub r#override: bool,
+    /// The grounds of an --override, written without personal data.
+    #[arg(long, requires = "override")]
+    pub reason: Option<String>,
     /// The request this answers, e.g. R-0007.
     #[arg(long)]
     pub request: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The new description as JSON (the shape of examples/twebs.json), with a new
+    /// `notice_version`.
+    #[arg(long)]
+    pub metadata: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -326,6 +354,9 @@ pub struct ConsentArgs {
     pub action: ConsentVerb,
     /// The purpose id, e.g. marketing.
     pub purpose: String,
+    /// The day consent was given or withdrawn (YYYY-MM-DD); today when absent.
+    #[arg(long, value_parser = parse_date)]
+    pub on: Option<NaiveDate>,
     /// The channel it came through (web-form, email, phone, social-media, contract, meeting,
     /// letter, in-person, other).
     #[arg(long, default_value = "other")]
@@ -363,8 +394,8 @@ pub struct ExportArgs {
     /// Include subjects whose processing is restricted (Art. 18).
     #[arg(long, conflicts_with = "subject")]
     pub include_restricted: bool,
-    /// Only subjects whose data may be used for this purpose (consent given, no objection,
-    /// not restricted), e.g. `marketing`.
+    /// Only subjects whose data may be used for this purpose today: by its basis, their
+    /// consent, objections and restriction, and for direct marketing their role.
     #[arg(long, conflicts_with = "subject")]
     pub purpose: Option<String>,
 }
@@ -387,8 +418,11 @@ pub struct NoticeArgs {
     #[arg(long, value_enum, default_value_t = Lang::Fi)]
     pub lang: Lang,
     /// Render this description file instead of the register's (no register needed).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "notice_version")]
     pub metadata: Option<PathBuf>,
+    /// Render an earlier version of the notice, e.g. 2025-01.
+    #[arg(long = "version", value_name = "VERSION")]
+    pub notice_version: Option<String>,
 }
 
 #[derive(Debug, Args)]

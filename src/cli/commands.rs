@@ -39,6 +39,7 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         Command::Restrict(args) => rights::restrict(&global, args, passphrase),
         Command::Object(args) => rights::object(&global, args, passphrase),
         Command::Consent(args) => rights::consent(&global, args, passphrase),
+        Command::Describe(args) => describe(&global, &args, passphrase),
         Command::Export(args) => export(&global, &args, passphrase),
         Command::Request(command) => requests::request(&global, command, passphrase),
         Command::Audit(command) => requests::audit(&global, command, passphrase),
@@ -106,16 +107,48 @@ pub fn read_metadata(path: &Path) -> Result<Description> {
     parse_metadata(&path.display().to_string(), &bytes)
 }
 
+/// Parses and checks a description; one written for format 1 (free-text `legal_basis`,
+/// `requires_consent`) is upgraded, saying how. Warnings go to stderr.
 pub fn parse_metadata(name: &str, bytes: &[u8]) -> Result<Description> {
-    let description: Description = serde_json::from_slice(bytes).map_err(|e| {
+    let not_description = |e: serde_json::Error| {
         Error::Config(format!(
             "{name}: not a register description: {}",
             format::safe_json_message(&e)
         ))
-    })?;
-    format::check_description(&description)
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_description)?;
+    let mut notes = Vec::new();
+    crate::core::upgrade::description_1_to_2(&mut value, &mut notes)
         .map_err(|reason| Error::Config(format!("{name}: {reason}")))?;
+    let description: Description = serde_json::from_value(value).map_err(not_description)?;
+    let warnings = crate::core::describe::check_description(&description)
+        .map_err(|reason| Error::Config(format!("{name}: {reason}")))?;
+    for note in notes {
+        say(format_args!("note: {name}: {note}"));
+    }
+    for warning in warnings {
+        say(format_args!("warning: {name}: {warning}"));
+    }
     Ok(description)
+}
+
+fn describe(
+    global: &Global,
+    args: &crate::cli::args::DescribeArgs,
+    passphrase: &dyn PassphraseSource,
+) -> Result<Output> {
+    let description = read_metadata(&args.metadata)?;
+    let store = open_store(global, passphrase)?;
+    let ctx = context(global);
+    match apply(&store, Change::Describe(Box::new(description)), &ctx)? {
+        Applied::Described(crate::core::describe::Described::Replaced { from, to }) => {
+            say(format_args!(
+                "the description is now notice version {to}; version {from} is kept with the dates it was in force"
+            ))
+        }
+        _ => say("the description is the one in force already; nothing changed"),
+    }
+    Ok(Output::default())
 }
 
 /// The recipients given by `-r` and `-R`, canonical and each once.
@@ -140,7 +173,25 @@ fn collect_recipients(given: &[String], files: &[std::path::PathBuf]) -> Result<
 fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let description = match &args.metadata {
         Some(path) => read_metadata(path)?,
-        None => open_store(global, passphrase)?.open()?.register.description,
+        None => {
+            let register = open_store(global, passphrase)?.open()?.register;
+            match &args.notice_version {
+                Some(version) => crate::core::describe::description_of(&register, version.trim())
+                    .cloned()
+                    .ok_or_else(|| {
+                        let mut known: Vec<&str> = register
+                            .notices
+                            .iter()
+                            .map(|n| n.description.notice_version.as_str())
+                            .collect();
+                        known.push(&register.description.notice_version);
+                        Error::NoSuchNoticeVersion {
+                            known: known.join(", "),
+                        }
+                    })?,
+                None => register.description,
+            }
+        }
     };
     let lang = args.lang.into();
     let notice = crate::core::notice::notice(&description, lang);
@@ -370,6 +421,7 @@ fn add(
                 email: args.email,
                 phone: args.phone,
                 address: args.address,
+                role: args.role,
                 ip: none_if_empty(args.ip),
                 source: args.source,
                 source_date: args.source_date,
@@ -489,9 +541,27 @@ fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) 
 fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let store = open_store(global, passphrase)?;
     if let Some(selector) = &args.subject {
-        let register = store.open_subject(selector)?;
         let today = context(global).today;
         let lang = args.lang.into();
+        let register = match store.open_subject(selector) {
+            Ok(register) => register,
+            // A person who was erased but whose bookkeeping records are kept is still a
+            // data subject: the access report says what is kept, why and until when.
+            Err(Error::NoSuchSubject(_)) if !args.portable => {
+                let register = store.open_checked()?.register;
+                return match crate::core::access::kept_records_report(
+                    &register, selector, lang, today,
+                ) {
+                    Some(report) => Ok(Output::text(report::kept_records_report(
+                        &report,
+                        lang,
+                        global.format,
+                    )?)),
+                    None => Err(Error::NoSuchSubject(selector.trim().to_owned())),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         if args.portable {
             let copy = crate::core::portable::portable_copy(&register, selector, today)?;
             return Ok(Output::text(render::json_text(&copy)?));

@@ -5,7 +5,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
 use crate::cli::args::Format;
-use crate::core::export;
+use crate::core::lawful;
 use crate::core::model::Subject;
 use crate::error::{Error, Result};
 
@@ -47,13 +47,10 @@ fn opt(value: &Option<String>) -> String {
 
 /// The purposes a subject currently consents to.
 fn consented(subject: &Subject) -> Vec<String> {
-    let mut purposes: Vec<String> = Vec::new();
-    for record in &subject.consents {
-        if !purposes.contains(&record.purpose) && export::has_consent(subject, &record.purpose) {
-            purposes.push(record.purpose.clone());
-        }
-    }
-    purposes
+    lawful::consented_purposes(subject)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The short status flags shown in tables: R restricted, O objected to marketing.
@@ -64,6 +61,9 @@ fn flags(subject: &Subject) -> String {
     }
     if subject.marketing_objection.is_some() {
         flags.push_str("OBJECTED ");
+    }
+    if subject.role == crate::core::model::Role::Business {
+        flags.push_str("BUSINESS ");
     }
     flags.trim_end().to_owned()
 }
@@ -83,6 +83,7 @@ pub const SUBJECT_CSV_HEADER: &[&str] = &[
     "marketing_objection",
     "created",
     "updated",
+    "role",
 ];
 
 /// A list of subjects in the chosen format.
@@ -122,6 +123,7 @@ pub fn subjects(subjects: &[&Subject], format: Format) -> Result<String> {
                         .unwrap_or_default(),
                     s.created.to_rfc3339(),
                     s.updated.to_rfc3339(),
+                    s.role.as_str().to_owned(),
                 ]
             }),
         ),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::cli::args::Format;
 use crate::cli::render;
-use crate::core::access::{AccessReport, Lang};
+use crate::core::access::{AccessReport, KeptRecordsReport, Lang};
 use crate::error::{Error, Result};
 
 /// The report's sections in reading order, with their headings.
@@ -101,13 +101,79 @@ pub fn flatten(prefix: &str, value: &Value, lang: Lang, out: &mut Vec<(String, S
 }
 
 pub fn access_report(report: &AccessReport, lang: Lang, format: Format) -> Result<String> {
+    let title = match lang {
+        Lang::Fi => {
+            "Tarkastuspyyntöön vastaaminen: henkilötietosi (EU:n yleinen tietosuoja-asetus, 15 artikla)"
+        }
+        Lang::En => "Subject-access report: your personal data (GDPR Art. 15)",
+    };
+    sectioned(report, SECTIONS, title, lang, format)
+}
+
+/// The sections of the report to a person who was erased but whose bookkeeping records are
+/// still kept.
+const KEPT_SECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "processed",
+        "Vahvistus tietojen käsittelystä",
+        "Confirmation of processing",
+    ),
+    ("generated_on", "Raportin päivä", "Date of this report"),
+    ("controller", "Rekisterinpitäjä", "Controller"),
+    (
+        "erased_on",
+        "Muut tietosi poistettiin",
+        "Your other data was erased on",
+    ),
+    (
+        "kept",
+        "Säilytettävät kirjanpitoaineistot",
+        "Bookkeeping records that are kept",
+    ),
+    (
+        "purposes",
+        "Säilyttämisen tarkoitus ja oikeusperuste",
+        "Why they are kept, and the legal basis",
+    ),
+    ("retention", "Säilytysajat", "Retention periods"),
+    ("rights", "Oikeutesi", "Your rights"),
+    (
+        "complaint_authority",
+        "Valvontaviranomainen",
+        "Supervisory authority",
+    ),
+];
+
+pub fn kept_records_report(
+    report: &KeptRecordsReport,
+    lang: Lang,
+    format: Format,
+) -> Result<String> {
+    let title = match lang {
+        Lang::Fi => {
+            "Tarkastuspyyntöön vastaaminen: säilytettävät tietosi (EU:n yleinen tietosuoja-asetus, 15 artikla)"
+        }
+        Lang::En => "Subject-access report: the data about you that is kept (GDPR Art. 15)",
+    };
+    sectioned(report, KEPT_SECTIONS, title, lang, format)
+}
+
+/// A report as JSON, or as `section,field,value` CSV rows, or as a readable text with a
+/// heading per section.
+fn sectioned<T: serde::Serialize>(
+    report: &T,
+    layout: &[(&str, &str, &str)],
+    title: &str,
+    lang: Lang,
+    format: Format,
+) -> Result<String> {
     if format == Format::Json {
         return render::json_text(report);
     }
     let value = serde_json::to_value(report)
         .map_err(|e| Error::io("<output>", std::io::Error::other(e)))?;
     let mut sections = Vec::new();
-    for (key, fi, en) in SECTIONS {
+    for (key, fi, en) in layout {
         let mut rows = Vec::new();
         if let Some(item) = value.get(key) {
             flatten("", item, lang, &mut rows);
@@ -125,12 +191,6 @@ pub fn access_report(report: &AccessReport, lang: Lang, format: Format) -> Resul
         });
         return render::csv_text(&["section", "field", "value"], rows);
     }
-    let title = match lang {
-        Lang::Fi => {
-            "Tarkastuspyyntöön vastaaminen: henkilötietosi (EU:n yleinen tietosuoja-asetus, 15 artikla)"
-        }
-        Lang::En => "Subject-access report: your personal data (GDPR Art. 15)",
-    };
     let mut text = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
     for (_, heading, rows) in sections {
         text.push_str(&format!(

@@ -232,24 +232,43 @@ pub fn object(
 ) -> Result<Output> {
     let store = open_store(global, passphrase)?;
     let ctx = context(global);
-    let applied = apply(
-        &store,
-        Change::Object {
+    let change = match (args.r#override, args.purpose.clone(), args.reason) {
+        (true, Some(purpose), Some(reason)) => Change::OverrideObjection {
             subject: args.subject,
-            request: args.request,
+            purpose,
+            reason,
         },
-        &ctx,
-    )?;
-    if let Applied::Objected { subject, new } = applied {
-        if new {
-            say(format_args!(
-                "subject {subject} is blocked from direct marketing from now on"
-            ));
-        } else {
-            say(format_args!(
-                "subject {subject} had already objected; nothing changed"
+        (true, _, _) => {
+            return Err(Error::Usage(
+                "--override needs --purpose and --reason".into(),
             ));
         }
+        (false, purpose, _) => Change::Object {
+            subject: args.subject,
+            purpose,
+            request: args.request,
+        },
+    };
+    match apply(&store, change, &ctx)? {
+        Applied::Objected { subject, new } => {
+            let what = match &args.purpose {
+                Some(purpose) => format!("`{purpose}`"),
+                None => "direct marketing".to_owned(),
+            };
+            if new {
+                say(format_args!(
+                    "subject {subject} objected to {what}; it takes effect now"
+                ));
+            } else {
+                say(format_args!(
+                    "subject {subject} had already objected to {what}; nothing changed"
+                ));
+            }
+        }
+        Applied::Overridden(subject) => say(format_args!(
+            "recorded grounds that override the objection of subject {subject}"
+        )),
+        _ => {}
     }
     Ok(Output::default())
 }
@@ -283,6 +302,7 @@ pub fn consent(
             subject: args.subject,
             action,
             purpose: args.purpose,
+            on: args.on.unwrap_or(ctx.today),
             channel,
             evidence: args.evidence,
         },

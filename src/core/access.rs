@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::core::model::{
     AuditAction, AuditEvent, Channel, Disclosure, Register, Request, RequestId, Subject, Text,
 };
-use crate::core::select;
+use crate::core::{lawful, select};
 use crate::error::Result;
 
 /// The language of a report or notice.
@@ -38,7 +38,7 @@ pub fn rights_texts(lang: Lang) -> Vec<&'static str> {
             "Oikeus siirtää tiedot järjestelmästä toiseen (20 artikla).",
             "Oikeus vastustaa käsittelyä, myös suoramarkkinointia (21 artikla).",
             "Oikeus peruuttaa suostumus milloin tahansa; peruutus ei vaikuta aiemman käsittelyn lainmukaisuuteen (7 artiklan 3 kohta).",
-            "Oikeus tehdä valitus valvontaviranomaiselle ja hakea muutosta tuomioistuimessa (77 ja 79 artikla).",
+            "Oikeus tehdä valitus valvontaviranomaiselle (77 artikla) sekä oikeus nostaa kanne rekisterinpitäjää vastaan tuomioistuimessa (79 artikla).",
         ],
         Lang::En => vec![
             "The right of access to the data (Art. 15).",
@@ -61,11 +61,99 @@ pub struct ControllerInfo {
     pub contact_person: String,
 }
 
+/// A purpose as it concerns this subject (Art. 15(1)(a)): its basis, and whether it
+/// applies to them now and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct PurposeInfo {
     pub id: String,
     pub description: String,
+    /// The Art. 6(1) basis code, e.g. `consent`.
+    pub basis: crate::core::model::Basis,
+    /// The legal-basis sentence in the report's language.
     pub legal_basis: String,
+    /// The decision of `core::lawful`: `applies`, and `status` with its dates.
+    #[serde(flatten)]
+    pub decision: lawful::Decision,
+    /// Why, in the report's language.
+    pub reason: String,
+}
+
+/// A date as people write it: `10.3.2025` in Finnish, `10 March 2025` in English.
+pub fn people_date(date: NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Fi => date.format("%-d.%-m.%Y").to_string(),
+        Lang::En => date.format("%-d %B %Y").to_string(),
+    }
+}
+
+/// Why a purpose applies to the subject or not, in words addressed to them.
+pub fn why_text(why: lawful::Why, lang: Lang) -> String {
+    use lawful::Why;
+    let d = |date: NaiveDate| people_date(date, lang);
+    match (lang, why) {
+        (Lang::Fi, Why::Restricted { since }) => format!(
+            "Tietojesi käsittelyä on rajoitettu {} alkaen (18 artikla): tietoja vain säilytetään.",
+            d(since)
+        ),
+        (Lang::En, Why::Restricted { since }) => format!(
+            "Processing of your data is restricted since {} (Art. 18): it is only stored.",
+            d(since)
+        ),
+        (Lang::Fi, Why::ObjectedToDirectMarketing { on }) => format!(
+            "Kielsit suoramarkkinoinnin {} (21 artikla), joten tietojasi ei käytetä siihen.",
+            d(on)
+        ),
+        (Lang::En, Why::ObjectedToDirectMarketing { on }) => format!(
+            "You objected to direct marketing on {} (Art. 21), so your data is not used for it.",
+            d(on)
+        ),
+        (Lang::Fi, Why::Objected { on }) => format!(
+            "Vastustit tätä käsittelyä {} (21 artiklan 1 kohta), joten tietojasi ei käytetä siihen.",
+            d(on)
+        ),
+        (Lang::En, Why::Objected { on }) => format!(
+            "You objected to this processing on {} (Art. 21(1)), so your data is not used for it.",
+            d(on)
+        ),
+        (Lang::Fi, Why::ObjectionOverridden { objected_on, on }) => format!(
+            "Vastustit tätä käsittelyä {}; rekisterinpitäjä kirjasi {} huomattavan tärkeät ja perustellut syyt, joiden vuoksi käsittely jatkuu (21 artiklan 1 kohta).",
+            d(objected_on),
+            d(on)
+        ),
+        (Lang::En, Why::ObjectionOverridden { objected_on, on }) => format!(
+            "You objected to this processing on {}; on {} the controller recorded compelling legitimate grounds for continuing it (Art. 21(1)).",
+            d(objected_on),
+            d(on)
+        ),
+        (Lang::Fi, Why::ConsentGiven { on }) => format!("Annoit suostumuksesi {}.", d(on)),
+        (Lang::En, Why::ConsentGiven { on }) => format!("You gave your consent on {}.", d(on)),
+        (Lang::Fi, Why::ConsentWithdrawn { on }) => format!(
+            "Peruutit suostumuksesi tai kielsit tämän käsittelyn {}, joten tietojasi ei käytetä siihen.",
+            d(on)
+        ),
+        (Lang::En, Why::ConsentWithdrawn { on }) => format!(
+            "You withdrew your consent or refused this on {}, so your data is not used for it.",
+            d(on)
+        ),
+        (Lang::Fi, Why::NoConsent) => {
+            "Et ole antanut suostumusta, joten tietojasi ei käytetä tähän tarkoitukseen.".into()
+        }
+        (Lang::En, Why::NoConsent) => {
+            "You have not given your consent, so your data is not used for this purpose.".into()
+        }
+        (Lang::Fi, Why::ExistingCustomer) => "Olet asiakkaamme: saamme markkinoida sinulle omia vastaavia tuotteitamme, kunnes kiellät sen (laki sähköisen viestinnän palveluista 200 §:n 2 momentti).".into(),
+        (Lang::En, Why::ExistingCustomer) => "You are our customer: we may market our own similar products to you until you refuse (Finnish Act on Electronic Communications Services, section 200(2)).".into(),
+        (Lang::Fi, Why::BusinessContact) => "Olet yhteyshenkilö yrityksessä: saamme lähettää sinulle suoramarkkinointia työtehtäviisi liittyen, kunnes kiellät sen (laki sähköisen viestinnän palveluista 202 §).".into(),
+        (Lang::En, Why::BusinessContact) => "You are a contact person at a company: we may send you direct marketing in your work role until you refuse (Finnish Act on Electronic Communications Services, section 202).".into(),
+        (Lang::Fi, Why::Basis { basis }) => format!(
+            "Tietojasi käytetään tähän tarkoitukseen; käsittelyn oikeusperuste on {}.",
+            crate::core::notice::basis_name(basis, lang)
+        ),
+        (Lang::En, Why::Basis { basis }) => format!(
+            "Your data is used for this purpose; the legal basis is {}.",
+            crate::core::notice::basis_name(basis, lang)
+        ),
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +222,9 @@ pub struct HistoryItem {
     pub actor: String,
     pub fields: Vec<String>,
     pub request: Option<RequestId>,
+    /// For the lift of a restriction: the day the subject was told beforehand (Art. 18(3)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notified_on: Option<NaiveDate>,
 }
 
 /// The Art. 15 report. Keys as the command-line contract names them.
@@ -179,20 +270,25 @@ fn field_has_data(subject: &Subject, field: &str) -> bool {
     }
 }
 
-/// History items of one subject, from the trail.
+/// History items of one subject, from the trail; the lift of a restriction carries the day
+/// the subject was told, from the subject's restriction history.
 pub fn history_of<'a>(
     trail: &'a [AuditEvent],
-    subject: &'a crate::core::model::SubjectId,
+    subject: &'a Subject,
 ) -> impl Iterator<Item = HistoryItem> + 'a {
+    let mut lifts = subject.restrictions.iter();
     trail
         .iter()
-        .filter(move |e| e.subject.as_ref() == Some(subject))
-        .map(|e| HistoryItem {
+        .filter(move |e| e.subject.as_ref() == Some(&subject.id))
+        .map(move |e| HistoryItem {
             at: e.at,
             action: e.action,
             actor: e.actor.clone(),
             fields: e.fields.clone(),
             request: e.request.clone(),
+            notified_on: (e.action == AuditAction::LiftRestriction)
+                .then(|| lifts.next().map(|r| r.notified_on))
+                .flatten(),
         })
 }
 
@@ -261,10 +357,16 @@ pub fn access_report(
         purposes: d
             .purposes
             .iter()
-            .map(|p| PurposeInfo {
-                id: p.id.clone(),
-                description: lang.pick(&p.description).to_owned(),
-                legal_basis: lang.pick(&p.legal_basis).to_owned(),
+            .map(|p| {
+                let decision = lawful::decide(subject, p);
+                PurposeInfo {
+                    id: p.id.clone(),
+                    description: crate::core::notice::purpose_summary(p, lang),
+                    basis: p.basis,
+                    legal_basis: crate::core::notice::legal_basis_sentence(p, lang),
+                    decision,
+                    reason: why_text(decision.why, lang),
+                }
             })
             .collect(),
         categories: d
@@ -311,12 +413,129 @@ pub fn access_report(
                 .pick(&d.automated_decision_making.description)
                 .to_owned(),
         },
-        history: history_of(&register.audit, &subject.id).collect(),
+        history: history_of(&register.audit, subject).collect(),
         requests: register
             .requests
             .iter()
             .filter(|r| r.subject.as_ref() == Some(&subject.id))
             .cloned()
             .collect(),
+    })
+}
+
+/// One bookkeeping record kept after its subject was erased.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptRecord {
+    pub number: String,
+    pub date: NaiveDate,
+    pub amount: crate::core::model::Amount,
+    pub invoiced_name: String,
+    pub invoiced_address: Option<String>,
+    pub retain_until: NaiveDate,
+    pub basis: String,
+}
+
+/// The access report of a person who was erased but whose bookkeeping records are still
+/// kept (LEGAL §2): what is kept, why and until when. Found through the erasure guard's
+/// keyed hash of their email (or their old subject id); nothing new is kept for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeptRecordsReport {
+    pub processed: bool,
+    pub generated_on: NaiveDate,
+    pub controller: ControllerInfo,
+    /// The day the person's other data was erased.
+    pub erased_on: NaiveDate,
+    /// The records kept, each with its basis and retain-until date.
+    pub kept: Vec<KeptRecord>,
+    /// Why they are kept: the purposes resting on a legal obligation.
+    pub purposes: Vec<PurposeInfoKept>,
+    pub retention: Vec<RetentionInfo>,
+    pub rights: Vec<String>,
+    pub complaint_authority: AuthorityInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurposeInfoKept {
+    pub id: String,
+    pub description: String,
+    pub legal_basis: String,
+}
+
+/// The report of an erased person `selector` names (an email address, matched through the
+/// erasure guard, or their old subject id), or `None` when it names nobody erased.
+pub fn kept_records_report(
+    register: &Register,
+    selector: &str,
+    lang: Lang,
+    today: NaiveDate,
+) -> Option<KeptRecordsReport> {
+    let selector = selector.trim();
+    let key = hex::decode(&register.erased.key).ok()?;
+    let entry = if selector.contains('@') {
+        let hash = crate::core::erasure_guard::email_hash(&key, selector);
+        register
+            .erased
+            .entries
+            .iter()
+            .find(|e| e.emails.contains(&hash))
+    } else {
+        register
+            .erased
+            .entries
+            .iter()
+            .find(|e| e.subject.0 == selector)
+    }?;
+    let d = &register.description;
+    let kept: Vec<KeptRecord> = register
+        .retained
+        .iter()
+        .filter(|r| r.subject == entry.subject)
+        .map(|r| KeptRecord {
+            number: r.number.clone(),
+            date: r.date,
+            amount: r.amount,
+            invoiced_name: r.invoiced_name.clone(),
+            invoiced_address: r.invoiced_address.clone(),
+            retain_until: r.retain_until,
+            basis: r.basis.clone(),
+        })
+        .collect();
+    let kept_fields = ["invoices"];
+    Some(KeptRecordsReport {
+        processed: true,
+        generated_on: today,
+        controller: ControllerInfo {
+            name: d.controller.name.clone(),
+            business_id: d.controller.business_id.clone(),
+            address: d.controller.address.clone(),
+            contact_person: d.contact_person.name.clone(),
+        },
+        erased_on: entry.on,
+        kept,
+        purposes: d
+            .purposes
+            .iter()
+            .filter(|p| p.basis == crate::core::model::Basis::LegalObligation)
+            .map(|p| PurposeInfoKept {
+                id: p.id.clone(),
+                description: crate::core::notice::purpose_summary(p, lang),
+                legal_basis: crate::core::notice::legal_basis_sentence(p, lang),
+            })
+            .collect(),
+        retention: d
+            .data_categories
+            .iter()
+            .filter(|c| c.fields.iter().any(|f| kept_fields.contains(&f.as_str())))
+            .map(|c| RetentionInfo {
+                category: lang.pick(&c.name).to_owned(),
+                retention: lang.pick(&c.retention).to_owned(),
+            })
+            .collect(),
+        rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),
+        complaint_authority: AuthorityInfo {
+            name: lang.pick(&d.complaint_authority.name).to_owned(),
+            address: d.complaint_authority.address.clone(),
+            website: d.complaint_authority.website.clone(),
+        },
     })
 }

@@ -3,8 +3,9 @@
 
 use chrono::NaiveDate;
 
+use crate::core::describe;
 use crate::core::model::{
-    Channel, ConsentAction, ErasureReceipt, Register, Request, RequestId, RequestKind,
+    Channel, ConsentAction, Description, ErasureReceipt, Register, Request, RequestId, RequestKind,
     RestrictionGround, SubjectId,
 };
 use crate::core::record::{self, Fact};
@@ -46,17 +47,29 @@ pub enum Change {
         notified_on: NaiveDate,
         request: Option<String>,
     },
+    /// An objection: to direct marketing (no purpose, or a direct-marketing purpose), or
+    /// under Art. 21(1) to one purpose.
     Object {
         subject: String,
+        purpose: Option<String>,
         request: Option<String>,
+    },
+    /// Compelling legitimate grounds that override an Art. 21(1) objection.
+    OverrideObjection {
+        subject: String,
+        purpose: String,
+        reason: String,
     },
     Consent {
         subject: String,
         action: ConsentAction,
         purpose: String,
+        on: NaiveDate,
         channel: Channel,
         evidence: Option<String>,
     },
+    /// A new version of the register's description.
+    Describe(Box<Description>),
     OpenRequest(NewRequest),
     ExtendRequest {
         id: String,
@@ -95,7 +108,9 @@ impl Change {
             | Change::LiftRestriction {
                 subject, request, ..
             } => (request, subject, RESTRICTION),
-            Change::Object { subject, request } => (request, subject, &[RequestKind::Objection]),
+            Change::Object {
+                subject, request, ..
+            } => (request, subject, &[RequestKind::Objection]),
             _ => return None,
         };
         request.as_deref().map(|id| (id, subject.as_str(), kinds))
@@ -112,10 +127,12 @@ impl Change {
             | Change::Restrict { subject, .. }
             | Change::LiftRestriction { subject, .. }
             | Change::Object { subject, .. }
+            | Change::OverrideObjection { subject, .. }
             | Change::Consent { subject, .. } => vec![subject.clone()],
             Change::OpenRequest(new) => new.subject.iter().cloned().collect(),
             Change::ReplayErasures(journal) => journal.iter().map(|(id, _)| id.0.clone()).collect(),
             Change::Add(_)
+            | Change::Describe(_)
             | Change::PurgeExpired
             | Change::ExtendRequest { .. }
             | Change::CloseRequest { .. }
@@ -137,6 +154,8 @@ pub enum Applied {
     Restricted { subject: SubjectId, tasks: usize },
     Lifted(SubjectId),
     Objected { subject: SubjectId, new: bool },
+    Overridden(SubjectId),
+    Described(describe::Described),
     Consent(SubjectId),
     Request(Request),
     Refused { request: Request, late: bool },
@@ -230,19 +249,37 @@ pub fn apply(
             request,
             ctx,
         )?),
-        Change::Object { subject, .. } => {
-            let (subject, new) = object::object_to_marketing(register, &subject, request, ctx)?;
+        Change::Object {
+            subject, purpose, ..
+        } => {
+            let (subject, new) = match purpose {
+                Some(purpose) => {
+                    object::object_to_purpose(register, &subject, &purpose, request, ctx)?
+                }
+                None => object::object_to_marketing(register, &subject, request, ctx)?,
+            };
             Applied::Objected { subject, new }
         }
+        Change::OverrideObjection {
+            subject,
+            purpose,
+            reason,
+        } => Applied::Overridden(object::override_objection(
+            register, &subject, &purpose, &reason, ctx,
+        )?),
         Change::Consent {
             subject,
             action,
             purpose,
+            on,
             channel,
             evidence,
         } => Applied::Consent(consent::record_consent(
-            register, &subject, action, &purpose, channel, evidence, ctx,
+            register, &subject, action, &purpose, on, channel, evidence, ctx,
         )?),
+        Change::Describe(description) => {
+            Applied::Described(describe::replace_description(register, *description, ctx)?)
+        }
         Change::OpenRequest(new) => Applied::Request(requests::open_request(register, new, ctx)?),
         Change::ExtendRequest {
             id,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::core::model::{Description, Encryption, ErasureGuard, FORMAT_VERSION, Register};
 use crate::core::validate;
-use crate::core::{Context, IdSource, audit};
+use crate::core::{Context, IdSource, audit, describe, upgrade};
 
 /// Why a plaintext is not a register this build can use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +19,12 @@ pub enum DecodeError {
     TooNew(u64),
 }
 
-/// One upgrade step: turns a document of format `from` into format `from + 1`.
-pub type Migration = fn(&mut Value) -> Result<(), String>;
+/// One upgrade step: turns a document of format `from` into format `from + 1`, noting what
+/// the user should know about the choices it made.
+pub type Migration = fn(&mut Value, &mut Vec<String>) -> Result<(), String>;
 
 /// Upgrades, in order: `MIGRATIONS[i]` turns format `i + 1` into format `i + 2`.
-/// Format 1 is the first, so there is nothing to upgrade yet.
-pub const MIGRATIONS: &[Migration] = &[];
+pub const MIGRATIONS: &[Migration] = &[upgrade::format_1_to_2];
 
 #[derive(Deserialize)]
 struct FormatOnly {
@@ -68,12 +68,16 @@ pub fn decode(plaintext: &[u8]) -> Result<Register, DecodeError> {
             }
             let mut document: Value =
                 serde_json::from_slice(plaintext).map_err(describe_json_error)?;
+            let mut notes = Vec::new();
             for (step, migrate) in MIGRATIONS.iter().enumerate().skip((version - 1) as usize) {
-                migrate(&mut document).map_err(|reason| {
+                migrate(&mut document, &mut notes).map_err(|reason| {
                     DecodeError::Malformed(format!("upgrading from format {}: {reason}", step + 1))
                 })?;
             }
-            serde_json::from_value(document).map_err(describe_json_error)?
+            let mut register: Register =
+                serde_json::from_value(document).map_err(describe_json_error)?;
+            register.upgrade_notes = notes;
+            register
         }
     };
     check(&register).map_err(DecodeError::Malformed)?;
@@ -154,34 +158,24 @@ pub fn check(register: &Register) -> Result<(), String> {
     check_description(&register.description)
 }
 
-/// A register description must name its purposes once each.
+/// A register description must be complete and consistent (see `core::describe`).
 pub fn check_description(description: &Description) -> Result<(), String> {
-    let mut purposes = HashSet::new();
-    for purpose in &description.purposes {
-        if purpose.id.trim().is_empty() {
-            return Err("a purpose has an empty id".into());
-        }
-        if !purposes.insert(purpose.id.as_str()) {
-            return Err(format!("purpose `{}` is described twice", purpose.id));
-        }
-    }
-    if description.controller.name.trim().is_empty() {
-        return Err("the controller has no name".into());
-    }
-    Ok(())
+    describe::check_description(description).map(|_warnings| ())
 }
 
 /// A new, empty register with its first audit event.
 pub fn new_register(
-    description: Description,
+    mut description: Description,
     encryption: Encryption,
     ctx: &Context,
     ids: &mut dyn IdSource,
 ) -> Register {
+    description.valid_from.get_or_insert(ctx.today);
     let mut register = Register {
         format: FORMAT_VERSION,
         encryption,
         description,
+        notices: Vec::new(),
         subjects: Vec::new(),
         requests: Vec::new(),
         retained: Vec::new(),
@@ -193,6 +187,7 @@ pub fn new_register(
         erasures: Vec::new(),
         audit: Vec::new(),
         unloaded: Default::default(),
+        upgrade_notes: Vec::new(),
     };
     audit::append(
         &mut register.audit,

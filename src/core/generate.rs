@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 
 use crate::core::model::{
     Amount, AuditAction, Channel, ConsentAction, ConsentRecord, Invoice, IpSeen, Note, Order,
-    OrderChange, Register, Source, Subject, SubjectId,
+    OrderChange, Register, Role, Source, Subject, SubjectId,
 };
 use crate::core::requests::{self, NewRequest};
 use crate::core::{Context, audit};
@@ -92,8 +92,15 @@ pub fn fill(register: &mut Register, count: usize, seed: u64, ctx: &Context) -> 
                 1 + rng.next() % 99,
                 13_100 + rng.next() % 200
             )),
+            role: if n % 3 == 0 {
+                Role::Business
+            } else {
+                Role::Consumer
+            },
             restriction: None,
+            restrictions: Vec::new(),
             marketing_objection: None,
+            objections: Vec::new(),
             ips: vec![IpSeen {
                 address: std::net::IpAddr::V4(std::net::Ipv4Addr::new(
                     192,
@@ -146,7 +153,7 @@ pub fn fill(register: &mut Register, count: usize, seed: u64, ctx: &Context) -> 
                 at: ctx.now,
                 channel: Channel::WebForm,
                 evidence: Some(format!("form {n}")),
-                notice_version: register.description.notice_version.clone(),
+                notice_version: Some(register.description.notice_version.clone()),
             }],
             disclosures: Vec::new(),
             corrections: Vec::new(),

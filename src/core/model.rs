@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// The format version this build writes. A file with a higher number is refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The whole register: the plaintext inside the age file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -22,6 +22,9 @@ pub struct Register {
     pub encryption: Encryption,
     /// What the register is: every fact of the privacy notice and the Art. 30 record.
     pub description: Description,
+    /// Earlier versions of the description, oldest first, each with the dates it was in
+    /// force, so that a consent can be shown next to the notice the person saw (Art. 7(1)).
+    pub notices: Vec<NoticeVersion>,
     /// The data subjects.
     pub subjects: Vec<Subject>,
     /// Data-subject requests (GDPR Art. 12-22) and their deadlines.
@@ -41,6 +44,19 @@ pub struct Register {
     #[serde(skip)]
     #[schemars(skip)]
     pub unloaded: Unloaded,
+    /// What upgrading an older format changed that the user should know. Never written.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub upgrade_notes: Vec<String>,
+}
+
+/// A description that was replaced, with the dates it was in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeVersion {
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub description: Description,
 }
 
 /// The ids and emails of subjects a sparse load left as raw JSON.
@@ -79,8 +95,13 @@ pub struct Description {
     pub contact_person: Contact,
     /// The register's name (seed §3).
     pub register_name: Text,
-    /// Version of the privacy notice; recorded with every consent.
+    /// Version of the privacy notice; recorded with every consent given while it is in
+    /// force. A new version of the description needs a new value.
     pub notice_version: String,
+    /// The first day this version is in force. Filled in with the day the description is
+    /// put into the register when the file leaves it out.
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
     /// Purposes of processing, each with its legal basis (seed §4).
     pub purposes: Vec<Purpose>,
     /// Automated decision-making and profiling (seed §4; Art. 15(1)(h)).
@@ -137,13 +158,111 @@ pub struct Contact {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Purpose {
-    /// Short id used on the command line, e.g. `marketing`.
+    /// Short id used on the command line, e.g. `marketing` or `uutiskirje`.
     pub id: String,
     pub description: Text,
-    /// The legal basis, e.g. "Art. 6(1)(a) consent".
-    pub legal_basis: Text,
-    /// True when the purpose rests on consent, so each subject's consent decides.
-    pub requires_consent: bool,
+    /// The one legal basis of Art. 6(1) the purpose rests on. It decides what the register
+    /// does: a purpose resting on consent uses a subject's data only while they consent.
+    pub basis: Basis,
+    /// Added to the legal-basis sentence the notice derives from `basis`: the legitimate
+    /// interest pursued, or the law that sets the obligation.
+    #[serde(default)]
+    pub basis_note: Option<Text>,
+    /// Set when the purpose is direct marketing (Art. 21(2)-(3), 917/2014 §200-§202).
+    #[serde(default)]
+    pub direct_marketing: Option<DirectMarketing>,
+}
+
+/// The legal bases of Art. 6(1)(a)-(f).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// (a) the data subject's consent.
+    Consent,
+    /// (b) performance of a contract with the data subject.
+    Contract,
+    /// (c) a legal obligation of the controller.
+    LegalObligation,
+    /// (d) vital interests of the data subject or another person.
+    VitalInterests,
+    /// (e) a task in the public interest or in the exercise of official authority.
+    PublicTask,
+    /// (f) the legitimate interests of the controller or a third party.
+    LegitimateInterests,
+}
+
+impl Basis {
+    pub const ALL: [Basis; 6] = [
+        Basis::Consent,
+        Basis::Contract,
+        Basis::LegalObligation,
+        Basis::VitalInterests,
+        Basis::PublicTask,
+        Basis::LegitimateInterests,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Consent => "consent",
+            Basis::Contract => "contract",
+            Basis::LegalObligation => "legal-obligation",
+            Basis::VitalInterests => "vital-interests",
+            Basis::PublicTask => "public-task",
+            Basis::LegitimateInterests => "legitimate-interests",
+        }
+    }
+
+    /// The letter of Art. 6(1) (`a` … `f`).
+    pub fn letter(self) -> char {
+        match self {
+            Basis::Consent => 'a',
+            Basis::Contract => 'b',
+            Basis::LegalObligation => 'c',
+            Basis::VitalInterests => 'd',
+            Basis::PublicTask => 'e',
+            Basis::LegitimateInterests => 'f',
+        }
+    }
+
+    /// Whether a subject may object to the purpose under Art. 21(1).
+    pub fn objectable(self) -> bool {
+        matches!(self, Basis::LegitimateInterests | Basis::PublicTask)
+    }
+}
+
+/// How a direct-marketing purpose reaches people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectMarketing {
+    pub channels: Vec<MarketingChannel>,
+    /// 917/2014 §200(2): the firm's own customers may get email or SMS marketing of its own
+    /// similar products without consent, when they were offered a free, easy way to refuse
+    /// when their details were collected and in every message.
+    #[serde(default)]
+    pub existing_customer_exception: bool,
+}
+
+impl DirectMarketing {
+    /// Whether the purpose reaches people by email or SMS, where 917/2014 §200 asks a
+    /// consumer's prior consent.
+    pub fn electronic(&self) -> bool {
+        self.channels
+            .iter()
+            .any(|c| matches!(c, MarketingChannel::Email | MarketingChannel::Sms))
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarketingChannel {
+    Email,
+    Sms,
+    Phone,
+    Post,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -178,6 +297,9 @@ pub struct SourceDescription {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Recipient {
+    /// A short id for `record … disclosure --recipient`; the exact name works too.
+    #[serde(default)]
+    pub id: Option<String>,
     pub name: String,
     /// What kind of recipient it is, e.g. processor, authority.
     pub kind: Text,
@@ -268,10 +390,18 @@ pub struct Subject {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// A consumer, or a business contact reached in their work role (917/2014 §200, §202).
+    pub role: Role,
     /// Processing restricted under Art. 18; `null` when it is not.
     pub restriction: Option<Restriction>,
-    /// Objection to direct marketing under Art. 21(2); `null` when there is none.
+    /// Earlier restrictions, each with the day the subject was told before it was lifted.
+    pub restrictions: Vec<PastRestriction>,
+    /// Objection to direct marketing under Art. 21(2); `null` when there is none. It blocks
+    /// every direct-marketing purpose, for good.
     pub marketing_objection: Option<Objection>,
+    /// Objections under Art. 21(1) to purposes resting on legitimate interests or a public
+    /// task, each with the compelling grounds that override it, when recorded.
+    pub objections: Vec<PurposeObjection>,
     /// IP addresses of the subject's network connections, with when each was seen.
     pub ips: Vec<IpSeen>,
     /// Products ordered and the changes to them.
@@ -389,8 +519,37 @@ pub struct ConsentRecord {
     pub channel: Channel,
     /// Form id, message id, contract: what shows the consent was given or withdrawn.
     pub evidence: Option<String>,
-    /// The version of the privacy notice shown.
-    pub notice_version: String,
+    /// The version of the privacy notice in force on the day; `null` when the register
+    /// holds no notice that was in force then.
+    pub notice_version: Option<String>,
+}
+
+/// Whether a subject is a private person or a business contact (917/2014 §200, §202).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A natural person as a private customer: email and SMS marketing needs consent.
+    /// When the role is unknown this, the stricter rule, applies.
+    #[default]
+    Consumer,
+    /// A person reached in their work role at a company: marketing is allowed until they
+    /// refuse.
+    Business,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Consumer => "consumer",
+            Role::Business => "business",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Consumer, Role::Business]
+            .into_iter()
+            .find(|r| r.as_str() == text.trim())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -422,11 +581,42 @@ pub struct Restriction {
     pub request: Option<RequestId>,
 }
 
+/// A restriction that was lifted (Art. 18(3)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PastRestriction {
+    pub ground: RestrictionGround,
+    pub since: NaiveDate,
+    pub until: NaiveDate,
+    /// The day the subject was told, before the lift.
+    pub notified_on: NaiveDate,
+    pub request: Option<RequestId>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Objection {
     pub on: NaiveDate,
     pub request: Option<RequestId>,
+}
+
+/// An objection to one purpose under Art. 21(1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeObjection {
+    pub purpose: String,
+    pub on: NaiveDate,
+    pub request: Option<RequestId>,
+    /// Compelling legitimate grounds that override the objection, when recorded.
+    pub overridden: Option<Override>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub on: NaiveDate,
+    /// The grounds, written without personal data.
+    pub reason: String,
 }
 
 /// A disclosure of the subject's data to a recipient (Art. 19).
@@ -614,6 +804,10 @@ pub enum AuditAction {
     Restrict,
     LiftRestriction,
     Object,
+    /// An objection to one purpose (Art. 21(1)).
+    ObjectPurpose,
+    /// Compelling legitimate grounds recorded against an Art. 21(1) objection.
+    ObjectionOverride,
     ConsentGive,
     ConsentWithdraw,
     RequestOpen,
@@ -623,6 +817,8 @@ pub enum AuditAction {
     RequestLink,
     TaskDone,
     Rekey,
+    /// The register's description (the notice) was replaced by a new version.
+    Describe,
 }
 
 /// One entry of the audit trail. Ids, actions and field names only: never a value,

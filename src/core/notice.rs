@@ -7,7 +7,107 @@
 use serde::Serialize;
 
 use crate::core::access::{Lang, rights_texts};
-use crate::core::model::Description;
+use crate::core::model::{Basis, Description, MarketingChannel, Purpose};
+
+/// The name of a legal basis, as it reads after "The legal basis of the processing is".
+pub fn basis_name(basis: Basis, lang: Lang) -> &'static str {
+    match (lang, basis) {
+        (Lang::Fi, Basis::Consent) => "rekisteröidyn suostumus",
+        (Lang::Fi, Basis::Contract) => "sopimuksen täytäntöönpano",
+        (Lang::Fi, Basis::LegalObligation) => "rekisterinpitäjän lakisääteinen velvoite",
+        (Lang::Fi, Basis::VitalInterests) => {
+            "rekisteröidyn tai toisen luonnollisen henkilön elintärkeiden etujen suojaaminen"
+        }
+        (Lang::Fi, Basis::PublicTask) => {
+            "yleistä etua koskevan tehtävän suorittaminen tai julkisen vallan käyttäminen"
+        }
+        (Lang::Fi, Basis::LegitimateInterests) => "rekisterinpitäjän oikeutettu etu",
+        (Lang::En, Basis::Consent) => "the data subject's consent",
+        (Lang::En, Basis::Contract) => "the performance of a contract with the data subject",
+        (Lang::En, Basis::LegalObligation) => "a legal obligation of the controller",
+        (Lang::En, Basis::VitalInterests) => {
+            "the protection of the vital interests of the data subject or of another natural person"
+        }
+        (Lang::En, Basis::PublicTask) => {
+            "the performance of a task carried out in the public interest or in the exercise of official authority"
+        }
+        (Lang::En, Basis::LegitimateInterests) => "the legitimate interests of the controller",
+    }
+}
+
+/// The legal-basis sentence of a purpose, derived from its basis, with its note.
+pub fn legal_basis_sentence(purpose: &Purpose, lang: Lang) -> String {
+    let letter = purpose.basis.letter();
+    let mut sentence = match lang {
+        Lang::Fi => format!(
+            "Käsittelyn oikeusperuste on {} (tietosuoja-asetuksen 6 artiklan 1 kohdan {letter} alakohta).",
+            basis_name(purpose.basis, lang)
+        ),
+        Lang::En => format!(
+            "The legal basis of the processing is {} (Article 6(1)({letter}) GDPR).",
+            basis_name(purpose.basis, lang)
+        ),
+    };
+    if let Some(note) = &purpose.basis_note {
+        let note = lang.pick(note).trim();
+        if !note.is_empty() {
+            sentence.push(' ');
+            sentence.push_str(note);
+        }
+    }
+    sentence
+}
+
+/// "sähköpostitse, puhelimitse ja postitse" / "by email, phone and post".
+pub fn channels_phrase(channels: &[MarketingChannel], lang: Lang) -> String {
+    let names: Vec<String> = channels
+        .iter()
+        .map(|c| {
+            match (lang, c) {
+                (Lang::Fi, MarketingChannel::Email) => "sähköpostitse",
+                (Lang::Fi, MarketingChannel::Sms) => "tekstiviestitse",
+                (Lang::Fi, MarketingChannel::Phone) => "puhelimitse",
+                (Lang::Fi, MarketingChannel::Post) => "postitse",
+                (Lang::En, MarketingChannel::Email) => "email",
+                (Lang::En, MarketingChannel::Sms) => "SMS",
+                (Lang::En, MarketingChannel::Phone) => "phone",
+                (Lang::En, MarketingChannel::Post) => "post",
+            }
+            .to_owned()
+        })
+        .collect();
+    match lang {
+        Lang::Fi => join_list(&names, lang),
+        Lang::En => format!("by {}", join_list(&names, lang)),
+    }
+}
+
+/// A purpose as the notice states it: what, how (for direct marketing) and on what basis.
+pub fn purpose_text(purpose: &Purpose, lang: Lang) -> String {
+    let mut text = purpose_summary(purpose, lang);
+    text.push(' ');
+    text.push_str(&legal_basis_sentence(purpose, lang));
+    text
+}
+
+/// What the purpose is, and for direct marketing its channels.
+pub fn purpose_summary(purpose: &Purpose, lang: Lang) -> String {
+    let mut text = lang.pick(&purpose.description).trim().to_owned();
+    if let Some(marketing) = &purpose.direct_marketing {
+        text.push(' ');
+        text.push_str(&match lang {
+            Lang::Fi => format!(
+                "Suoramarkkinointi {}.",
+                channels_phrase(&marketing.channels, lang)
+            ),
+            Lang::En => format!(
+                "Direct marketing {}.",
+                channels_phrase(&marketing.channels, lang)
+            ),
+        });
+    }
+    text
+}
 
 /// One section: a heading and its paragraphs or list items.
 #[derive(Debug, Clone, Serialize)]
@@ -98,18 +198,7 @@ fn retention_lines(d: &Description, lang: Lang) -> Vec<String> {
 
 /// Builds the notice and the Art. 30 record.
 pub fn notice(d: &Description, lang: Lang) -> Notice {
-    let purposes: Vec<String> = d
-        .purposes
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}: {}",
-                lang.pick(&p.description),
-                t(lang, "Oikeusperuste", "Legal basis"),
-                lang.pick(&p.legal_basis)
-            )
-        })
-        .collect();
+    let purposes: Vec<String> = d.purposes.iter().map(|p| purpose_text(p, lang)).collect();
     let categories: Vec<String> = d
         .data_categories
         .iter()

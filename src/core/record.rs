@@ -128,8 +128,22 @@ pub fn record(
             fields,
             on,
         } => {
-            let recipient = validate::text(&recipient, false)
+            let given = validate::text(&recipient, false)
                 .map_err(|e| Error::field("disclosure", "recipient", e))?;
+            // Only to a recipient the description declares (Art. 13(1)(e), Art. 30(1)(d)),
+            // named by its id or exact name; the disclosure records its name.
+            let declared = &register.description.recipients;
+            let recipient = declared
+                .iter()
+                .find(|r| r.id.as_deref() == Some(given.as_str()) || r.name == given)
+                .map(|r| r.name.clone())
+                .ok_or_else(|| Error::UndeclaredRecipient {
+                    known: declared
+                        .iter()
+                        .map(|r| r.id.clone().unwrap_or_else(|| r.name.clone()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
             let mut checked = Vec::new();
             for field in fields {
                 let field = field.trim();

@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{
     AuditEvent, Description, Encryption, ErasureGuard, ErasureReceipt, FORMAT_VERSION,
-    NotificationTask, Register, Request, RetainedInvoice, Subject, Unloaded,
+    NoticeVersion, NotificationTask, Register, Request, RetainedInvoice, Subject, Unloaded,
 };
 use crate::core::validate;
 use crate::core::view::{SubjectKey, quick_key};
@@ -27,6 +27,7 @@ struct SparseDocument<'a> {
     format: u32,
     encryption: Encryption,
     description: Description,
+    notices: Vec<NoticeVersion>,
     #[serde(borrow)]
     subjects: Vec<&'a RawValue>,
     requests: Vec<Request>,
@@ -115,6 +116,7 @@ pub fn load<'a>(
         format: document.format,
         encryption: document.encryption,
         description: document.description,
+        notices: document.notices,
         subjects,
         requests: document.requests,
         retained: document.retained,
@@ -123,6 +125,7 @@ pub fn load<'a>(
         erasures: document.erasures,
         audit: last,
         unloaded,
+        upgrade_notes: Vec::new(),
     };
     format::check(&register).map_err(DecodeError::Malformed)?;
     Ok(Some((
@@ -153,6 +156,8 @@ impl Sparse<'_> {
         json(out, &r.encryption)?;
         out.write_all(b",\"description\":")?;
         json(out, &r.description)?;
+        out.write_all(b",\"notices\":")?;
+        json(out, &r.notices)?;
         out.write_all(b",\"subjects\":[")?;
         let mut first = true;
         let mut separator = |out: &mut W| -> io::Result<()> {
@@ -323,6 +328,7 @@ mod tests {
             subject: "person1@example.fi".into(),
             action: ConsentAction::Withdraw,
             purpose: "marketing".into(),
+            on: ctx().today,
             channel: crate::core::model::Channel::Email,
             evidence: None,
         });

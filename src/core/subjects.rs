@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::core::model::{
     AuditAction, Channel, ConsentAction, ConsentRecord, Invoice, IpSeen, Note, Order, OrderChange,
-    Register, Source, Subject, SubjectId,
+    Register, Role, Source, Subject, SubjectId,
 };
 use crate::core::{Context, IdSource, audit, validate};
 use crate::error::{Error, Result};
@@ -22,6 +22,8 @@ pub struct NewSubject {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
+    /// `consumer` (the default, the stricter rule) or `business`.
+    pub role: Option<String>,
     #[serde(default)]
     pub ip: OneOrMany,
     pub source: Option<String>,
@@ -142,6 +144,13 @@ fn build_subject(
     let email = optional(label, "email", row.email, validate::email)?;
     let phone = optional(label, "phone", row.phone, validate::phone)?;
     let address = optional(label, "address", row.address, |v| validate::text(v, true))?;
+    let role = match row.role.as_deref().map(str::trim) {
+        None | Some("") => Role::Consumer,
+        Some(text) => Role::parse(text).ok_or_else(|| Error::InvalidInput {
+            context: label.to_owned(),
+            message: "field `role` is not `consumer` or `business`".into(),
+        })?,
+    };
     let channel = match row.source.as_deref().map(str::trim) {
         None | Some("") => Channel::Other,
         Some(text) => Channel::parse(text).ok_or_else(|| Error::InvalidInput {
@@ -174,11 +183,24 @@ fn build_subject(
             seen: ctx.now,
         });
     }
-    // Consent given with the data dates from when the data was obtained, when that is known.
+    // Consent given with the data dates from when the data was obtained, when that is known,
+    // and records the notice in force on that day. The source note describes where the data
+    // came from; it is not evidence of consent, so none is recorded.
     let consent_at = if row_has_source_date {
+        if source_date > ctx.today {
+            return Err(Error::InvalidInput {
+                context: label.to_owned(),
+                message: "field `source_date` is after today".into(),
+            });
+        }
         source_date.and_time(chrono::NaiveTime::MIN).and_utc()
     } else {
         ctx.now
+    };
+    let consent_day = if row_has_source_date {
+        source_date
+    } else {
+        ctx.today
     };
     let mut consents = Vec::new();
     for purpose in row.consent.into_vec() {
@@ -186,14 +208,28 @@ fn build_subject(
         if purpose.is_empty() {
             continue;
         }
-        crate::core::export::require_purpose(&register.description, purpose, label)?;
+        let described =
+            crate::core::export::require_purpose(&register.description, purpose, label)?;
+        if !crate::core::lawful::takes_consent(described) {
+            return Err(Error::ConsentNotApplicable {
+                context: label.to_owned(),
+                purpose: described.id.clone(),
+                basis: described.basis,
+            });
+        }
+        if consents
+            .iter()
+            .any(|c: &ConsentRecord| c.purpose == purpose)
+        {
+            continue;
+        }
         consents.push(ConsentRecord {
             purpose: purpose.to_owned(),
             action: ConsentAction::Give,
             at: consent_at,
             channel,
-            evidence: source_note.clone(),
-            notice_version: register.description.notice_version.clone(),
+            evidence: None,
+            notice_version: crate::core::describe::notice_version_on(register, consent_day),
         });
     }
     let notes = match optional(label, "note", row.note, |v| validate::text(v, true))? {
@@ -247,8 +283,11 @@ fn build_subject(
         email,
         phone,
         address,
+        role,
         restriction: None,
+        restrictions: Vec::new(),
         marketing_objection: None,
+        objections: Vec::new(),
         ips,
         orders,
         invoices,

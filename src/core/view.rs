@@ -15,7 +15,8 @@ use serde_json::value::RawValue;
 
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{
-    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, Register, Request, Subject,
+    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
+    Request, Subject,
 };
 use crate::core::validate;
 
@@ -25,6 +26,7 @@ struct RawRegister<'a> {
     format: u32,
     encryption: Encryption,
     description: Description,
+    notices: Vec<NoticeVersion>,
     #[serde(borrow)]
     subjects: Vec<&'a RawValue>,
     requests: Vec<Request>,
@@ -163,6 +165,7 @@ pub fn decode_subject(
             format: raw.format,
             encryption: raw.encryption,
             description: raw.description,
+            notices: raw.notices,
             subjects: vec![subject],
             requests: raw.requests,
             retained: Vec::new(),
@@ -174,6 +177,7 @@ pub fn decode_subject(
             erasures: Vec::new(),
             audit,
             unloaded: Default::default(),
+            upgrade_notes: Vec::new(),
         },
         restored,
     })

@@ -65,6 +65,7 @@ impl Store<'_> {
     pub fn open(&self) -> Result<Opened> {
         let (plaintext, passphrase) = self.read_plaintext()?;
         let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        self.tell_upgrade(&register, false);
         Ok(Opened {
             register,
             passphrase,
@@ -217,6 +218,7 @@ impl Store<'_> {
             }
             None => {
                 let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+                self.tell_upgrade(&register, true);
                 if !allow_restored {
                     self.refuse_restored(&register, &journal)?;
                 }
@@ -262,6 +264,25 @@ impl Store<'_> {
         bar.finish_and_clear();
         written?;
         Ok(outcome)
+    }
+
+    /// Says on stderr what upgrading an older format did, once per note.
+    fn tell_upgrade(&self, register: &Register, written: bool) {
+        if register.upgrade_notes.is_empty() {
+            return;
+        }
+        let when = if written {
+            "this change writes it in the current format"
+        } else {
+            "the file is rewritten in the current format by the next change"
+        };
+        eprintln!(
+            "note: {}: the register is of an older format; {when}:",
+            self.path.display()
+        );
+        for note in &register.upgrade_notes {
+            eprintln!("note:   {note}");
+        }
     }
 
     /// The erasure journal beside the register.

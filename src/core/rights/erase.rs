@@ -147,16 +147,7 @@ fn erase_as(
         emails,
         phones,
     });
-    // A request's identity-check note may describe the person: it goes with them.
-    for req in register
-        .requests
-        .iter_mut()
-        .filter(|r| r.subject.as_ref() == Some(&subject.id))
-    {
-        if req.identity_check.is_some() {
-            req.identity_check = Some("(erased with the subject)".into());
-        }
-    }
+    scrub_requests(register, &subject.id);
     let receipt = ErasureReceipt {
         subject: subject.id.clone(),
         request: request.clone(),
@@ -176,6 +167,25 @@ fn erase_as(
             .fields(erased),
     );
     Ok(receipt)
+}
+
+/// Blanks every free-text field of the subject's requests (the identity check, the reasons
+/// of an extension, the outcome or the refusal's reasons): they may describe the person.
+/// Ids, kinds, dates and statuses stay, so that deadlines remain provable.
+pub fn scrub_requests(register: &mut Register, subject: &crate::core::model::SubjectId) {
+    for request in register
+        .requests
+        .iter_mut()
+        .filter(|r| r.subject.as_ref() == Some(subject))
+    {
+        request.identity_check = None;
+        if let Some(extension) = request.extension.as_mut() {
+            extension.reason.clear();
+        }
+        if let Some(resolution) = request.resolution.as_mut() {
+            resolution.text.clear();
+        }
+    }
 }
 
 /// Erases again every subject of `journal` that is back in the register (an old backup was

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::core::model::{
-    AuditAction, Register, RequestId, Restriction, RestrictionGround, SubjectId,
+    AuditAction, PastRestriction, Register, RequestId, Restriction, RestrictionGround, SubjectId,
 };
 use crate::core::rights::notify;
 use crate::core::{Context, audit, select};
@@ -76,6 +76,13 @@ pub fn lift_restriction(
             "--notified-on is before the restriction began".into(),
         ));
     }
+    subject.restrictions.push(PastRestriction {
+        ground: restriction.ground,
+        since: restriction.since,
+        until: ctx.today,
+        notified_on,
+        request: restriction.request.clone(),
+    });
     subject.restriction = None;
     subject.updated = ctx.now;
     let id = subject.id.clone();
@@ -85,7 +92,7 @@ pub fn lift_restriction(
         audit::Entry::new(AuditAction::LiftRestriction)
             .subject(&id)
             .request(request.as_ref())
-            .fields(["restriction"]),
+            .fields(["restriction", "restrictions"]),
     );
     Ok(id)
 }
