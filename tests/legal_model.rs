@@ -674,3 +674,24 @@ fn the_report_tells_each_purpose_whether_it_applies_to_this_subject_and_why() {
             .starts_with("Käsittelyn oikeusperuste on sopimuksen täytäntöönpano")
     );
 }
+
+#[test]
+fn a_role_corrected_to_business_puts_the_contact_on_the_newsletter_and_keeps_the_old_role() {
+    let register = Register::new();
+    let id = register.add(&["--name", "Henkilö", "--email", "h@example.fi"]);
+    assert!(list(&register, "uutiskirje").is_empty());
+    register.ok(&[
+        "correct",
+        &id,
+        "--set",
+        "role=business",
+        "--reason",
+        "works at a customer company",
+    ]);
+    assert_eq!(list(&register, "uutiskirje"), ["h@example.fi"]);
+    let subject: Value = register.json(&["export", &id]);
+    assert_eq!(subject["subject"]["role"], "business");
+    assert_eq!(subject["subject"]["corrections"][0]["field"], "role");
+    assert_eq!(subject["subject"]["corrections"][0]["old"], "consumer");
+    register.fails(&["correct", &id, "--set", "role=vip", "--reason", "x"], 65);
+}

@@ -245,7 +245,7 @@ pub enum RecordFact {
 pub struct CorrectArgs {
     /// The subject: its id, or its email address.
     pub subject: String,
-    /// FIELD=VALUE to set (name, company, email, phone, address, source_note); an empty
+    /// FIELD=VALUE to set (name, company, email, phone, address, source_note, role); an empty
     /// VALUE clears an optional field. Repeatable.
     #[arg(long = "set", required = true, value_name = "FIELD=VALUE")]
     pub set: Vec<String>,

@@ -2,7 +2,7 @@
 //! who, when, which field, why and the request.
 
 use crate::core::model::Register;
-use crate::core::model::{AuditAction, Correction, RequestId, Subject, SubjectId};
+use crate::core::model::{AuditAction, Correction, RequestId, Role, Subject, SubjectId};
 use crate::core::rights::notify;
 use crate::core::{Context, audit, select, validate};
 use crate::error::{Error, Result};
@@ -15,6 +15,7 @@ pub const CORRECTABLE: &[&str] = &[
     "phone",
     "address",
     "source_note",
+    "role",
 ];
 
 /// One `FIELD=VALUE`; an empty value clears an optional field.
@@ -51,6 +52,15 @@ pub fn parse_set(text: &str) -> Result<Set> {
 fn validated(set: &Set) -> Result<Option<String>> {
     let context = "--set";
     let value = set.value.trim();
+    if set.field == "role" {
+        return match Role::parse(value) {
+            Some(role) => Ok(Some(role.as_str().to_owned())),
+            None => Err(Error::InvalidInput {
+                context: context.into(),
+                message: "field `role` is `consumer` or `business`".into(),
+            }),
+        };
+    }
     if value.is_empty() {
         return if set.field == "name" {
             Err(Error::field(context, "name", validate::Invalid::Empty))
@@ -145,6 +155,13 @@ pub fn correct_subject(
         let old = if set.field == "name" {
             let new = value.unwrap_or_default();
             Some(std::mem::replace(&mut subject.name, new))
+        } else if set.field == "role" {
+            let new = value.as_deref().and_then(Role::parse).unwrap_or_default();
+            Some(
+                std::mem::replace(&mut subject.role, new)
+                    .as_str()
+                    .to_owned(),
+            )
         } else {
             match slot(subject, &set.field) {
                 Some(slot) => std::mem::replace(slot, value),
