@@ -637,7 +637,7 @@ pub enum BreachCommand {
         #[arg(long, value_enum)]
         risk: Risk,
         /// Why the risk is assessed so; required with --risk none.
-        #[arg(long, required_if_eq("risk", "none"))]
+        #[arg(long)]
         reason: Option<String>,
         /// The likely consequences.
         #[arg(long)]

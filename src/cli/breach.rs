@@ -282,7 +282,13 @@ pub fn breach(
         BreachCommand::NotifySubjects { id, on } => Change::NotifySubjects { id, on },
         BreachCommand::Close { id, measures } => Change::CloseBreach { id, measures },
     };
-    let opening = matches!(change, Change::OpenBreach(_));
+    let done = match &change {
+        Change::OpenBreach(_) => "",
+        Change::NotifyAuthority { .. } => "the notification of the authority is recorded",
+        Change::NotifySubjects { .. } => "the notification of the subjects is recorded",
+        _ => "closed",
+    };
+    let opening = done.is_empty();
     let Applied::Breach(changed) = apply(&store, change, &ctx)? else {
         return Err(Error::Refused("the breach register was not changed".into()));
     };
@@ -305,11 +311,7 @@ pub fn breach(
             )),
         }
     } else {
-        say(format_args!(
-            "breach {} is {}",
-            changed.id,
-            changed.status()
-        ));
+        say(format_args!("breach {}: {done}", changed.id));
     }
     Ok(Output::text(match global.format {
         Format::Table => format!("{} {}\n", changed.id, shown.authority_deadline.to_rfc3339()),
