@@ -357,6 +357,26 @@ mod tests {
             })
         });
         same_as_full(|| Change::PurgeExpired);
+        same_as_full(|| Change::Record {
+            subject: second.clone(),
+            fact: Fact::End(ctx().today),
+        });
+        // Every subject loaded (`ALL_SUBJECTS`); nothing is due on the register's first day.
+        same_as_full(|| Change::ApplyRetention);
+        same_as_full(|| {
+            Change::OpenBreach(crate::core::breach::NewBreach {
+                aware: ctx().now,
+                nature: "a lost laptop".into(),
+                categories: vec!["contact".into()],
+                subjects: vec!["person4@example.fi".into()],
+                approx_subjects: Some(1),
+                approx_records: None,
+                risk: crate::core::breach::BreachRisk::Risk,
+                risk_reason: None,
+                consequences: None,
+                measures: None,
+            })
+        });
     }
 
     #[test]
