@@ -411,3 +411,105 @@ fn purge_field(subject: &mut Subject, field: &str, rule: &Rule, today: NaiveDate
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::change::{Change, apply};
+    use crate::core::model::{Description, Encryption};
+    use crate::core::retention::{Period, Retention, RetentionFrom};
+    use crate::core::rights::correct::parse_set;
+    use crate::core::subjects::{Batch, NewSubject};
+    use crate::core::{SequentialIds, format};
+    use chrono::TimeZone;
+
+    fn ctx(y: i32, m: u32, d: u32) -> Context {
+        Context {
+            actor: "tester".into(),
+            now: Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap(),
+            today: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        }
+    }
+
+    /// The example description with `contact` and `consents` kept one year from collection.
+    fn register(ids: &mut SequentialIds) -> Register {
+        let mut description: Description =
+            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
+        for category in &mut description.data_categories {
+            if category.id == "contact" || category.id == "consents" {
+                category.retention =
+                    Retention::rule_only(Period::parse("P1Y").ok(), RetentionFrom::Collected);
+            }
+        }
+        let encryption = Encryption {
+            recipients: vec!["age1example".into()],
+            passphrase: false,
+        };
+        format::new_register(description, encryption, &ctx(2025, 1, 10), ids)
+    }
+
+    #[test]
+    fn single_fields_go_with_their_old_values_and_a_consent_never_comes_back() {
+        let mut ids = SequentialIds::default();
+        let mut register = register(&mut ids);
+        let new = NewSubject {
+            name: Some("Single Fields".into()),
+            email: Some("old@example.fi".into()),
+            phone: Some("+358401234567".into()),
+            source_date: Some("2025-01-10".into()),
+            consent: crate::core::subjects::OneOrMany::One("marketing".into()),
+            ..NewSubject::default()
+        };
+        let batch = Batch {
+            rows: vec![("row".into(), new)],
+            readmit: false,
+        };
+        apply(
+            &mut register,
+            Change::Add(batch),
+            &ctx(2025, 1, 10),
+            &mut ids,
+        )
+        .unwrap();
+        let id = register.subjects[0].id.clone();
+        let correct = Change::Correct {
+            subject: id.0.clone(),
+            sets: vec![parse_set("email=new@example.fi").unwrap()],
+            reason: "moved".into(),
+            request: None,
+        };
+        apply(&mut register, correct, &ctx(2025, 2, 1), &mut ids).unwrap();
+        let withdraw = Change::Consent {
+            subject: id.0.clone(),
+            action: crate::core::model::ConsentAction::Withdraw,
+            purpose: "marketing".into(),
+            on: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+            channel: crate::core::model::Channel::Email,
+            evidence: None,
+        };
+        apply(&mut register, withdraw, &ctx(2025, 6, 1), &mut ids).unwrap();
+
+        // 2026-01-10: the contact fields (collected 2025-01-10) and the first consent record.
+        let rows = due_rows(&register, NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(), 0);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        let events = register.audit.len();
+        let outcome = apply_retention(&mut register, &ctx(2026, 1, 10)).unwrap();
+        assert_eq!(outcome.rows.len(), 2);
+        assert_eq!(
+            register.audit.len(),
+            events + 1,
+            "one event for the subject"
+        );
+        let subject = &register.subjects[0];
+        assert_eq!((&subject.email, &subject.phone), (&None, &None));
+        assert!(subject.corrections.iter().all(|c| c.field != "email"));
+        let text = serde_json::to_string(&register).unwrap();
+        assert!(!text.contains("old@example.fi") && !text.contains("new@example.fi"));
+        // The withdrawal stays: the consent it ended does not come back.
+        assert_eq!(subject.consents.len(), 1);
+        assert!(!crate::core::lawful::has_consent(subject, "marketing"));
+        let event = register.audit.last().unwrap();
+        assert_eq!(event.action, AuditAction::RetentionPurge);
+        assert_eq!(event.fields, ["email", "phone", "consents"]);
+    }
+}
