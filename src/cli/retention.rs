@@ -115,10 +115,9 @@ pub fn retention(
                     outcome.held.len()
                 ));
             }
-            let tasks: usize = outcome.receipts.len();
-            if tasks > 0 {
+            if !outcome.receipts.is_empty() {
                 say(
-                    "recipients the erased subjects' data was disclosed to are to be told (Art. 19): see `rekisteri audit tasks`",
+                    "where an erased subject's data was disclosed, the recipients are to be told (Art. 19): see `rekisteri audit tasks`",
                 );
             }
             Ok(Output::text(rows_text(&outcome.rows, global.format)?))

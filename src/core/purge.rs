@@ -14,7 +14,7 @@
 //!
 //! A restricted subject (Art. 18) is only stored: its rows are `held`, never purged.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -307,17 +307,16 @@ pub fn apply_retention(register: &mut Register, ctx: &Context) -> Result<Outcome
         )?);
     }
     let erased: Vec<&SubjectId> = outcome.receipts.iter().map(|r| &r.subject).collect();
-    let mut items: BTreeMap<SubjectId, ()> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.action == PurgeAction::PurgeItems) {
-        if !erased.contains(&&r.subject) {
-            items.insert(r.subject.clone(), ());
-        }
-    }
+    let items: BTreeSet<SubjectId> = rows
+        .iter()
+        .filter(|r| r.action == PurgeAction::PurgeItems && !erased.contains(&&r.subject))
+        .map(|r| r.subject.clone())
+        .collect();
     let rules: Vec<(Vec<String>, Rule)> = ruled(&register.description.data_categories)
         .filter(|(c, _)| !c.fields.iter().any(|f| f == "name"))
         .map(|(c, rule)| (c.fields.clone(), rule))
         .collect();
-    for id in items.keys() {
+    for id in &items {
         let Some(subject) = register.subjects.iter_mut().find(|s| &s.id == id) else {
             continue;
         };
