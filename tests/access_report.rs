@@ -34,7 +34,7 @@ fn scenario() -> (Register, String) {
         "--source-date",
         "2025-01-15",
         "--consent",
-        "customer-contact",
+        "uutiskirje",
         "--consent",
         "marketing",
         "--note",
@@ -215,9 +215,10 @@ fn the_json_report_has_the_contract_keys() {
     assert_eq!(
         purposes,
         [
-            "customer-contact",
             "customer-relationship",
+            "customer-contact",
             "marketing",
+            "uutiskirje",
             "bookkeeping"
         ]
     );
@@ -316,7 +317,7 @@ fn the_portable_copy_holds_what_the_subject_provided_and_no_staff_notes() {
         assert_eq!(
             consents,
             [
-                ("customer-contact", "give"),
+                ("uutiskirje", "give"),
                 ("marketing", "give"),
                 ("marketing", "withdraw")
             ]

@@ -188,7 +188,7 @@ fn bulk_add_from_a_json_array() {
     let fixture = Fixture::initialised();
     let input = serde_json::json!([
         {"name": "Aapo Aaltonen", "email": "aapo@example.fi", "ip": "192.0.2.5",
-         "consent": ["marketing", "customer-contact"], "source": "email"},
+         "consent": ["marketing", "uutiskirje"], "source": "email"},
         {"name": "Bea Berg", "company": "Berg Oy", "phone": "040 111 2222",
          "orders": [{"product": "Web shop", "on": "2025-01-02",
                      "changes": [{"on": "2025-02-03", "change": "pro plan"}]}],
@@ -393,7 +393,7 @@ fn the_age_crate_decrypts_the_register_and_it_validates_against_the_schema() {
     for key in ["format", "description", "subjects", "requests", "audit"] {
         assert!(object.contains_key(key), "top-level key `{key}`");
     }
-    assert_eq!(plaintext["format"], 1);
+    assert_eq!(plaintext["format"], 2);
     assert_eq!(plaintext["subjects"].as_array().unwrap().len(), 12);
 
     let schema: serde_json::Value =

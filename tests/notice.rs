@@ -219,10 +219,6 @@ const SEED_FACTS: &[(&[usize], &str)] = &[
     // §3 the register's name
     (&[3], "Sovelluskehityksen asiakasrekisteri"),
     // §4 legal basis and purposes
-    (
-        &[4],
-        "oikeusperuste henkilötietojen käsittelylle on henkilön suostumus",
-    ),
     (&[4], "yhteydenpito asiakkaisiin"),
     (&[4], "asiakassuhteen ylläpito"),
     (&[4], "markkinointi"),
@@ -264,10 +260,6 @@ const SEED_FACTS: &[(&[usize], &str)] = &[
         &[7],
         "Tietoja voidaan julkaista siltä osin kuin niin on sovittu asiakkaan kanssa",
     ),
-    (
-        &[7],
-        "siirtää rekisterinpitäjän toimesta myös EU:n tai ETA:n ulkopuolelle",
-    ),
     // §8 security
     (&[8], "Rekisterin käsittelyssä noudatetaan huolellisuutta"),
     (
@@ -287,23 +279,49 @@ const SEED_FACTS: &[(&[usize], &str)] = &[
     ),
     // §9 access and rectification, §10 other rights. The notice writes the seed's §9 and
     // §10 text together; either of its sections 9 and 10 will do.
-    (
-        &[9, 10],
-        "oikeus tarkistaa rekisteriin tallennetut tietonsa",
-    ),
-    (&[9, 10], "virheellisen tiedon korjaamista"),
     (&[9, 10], "puutteellisen tiedon täydentämistä"),
-    (
-        &[9, 10],
-        "pyyntö tulee lähettää kirjallisesti rekisterinpitäjälle",
-    ),
     (&[9, 10], "todistamaan henkilöllisyytensä"),
     (&[9, 10], "pääsääntöisesti kuukauden kuluessa"),
     (&[9, 10], "oikeus tulla unohdetuksi"),
-    (&[9, 10], "henkilötietojen poistamiseen rekisteristä"),
+];
+
+/// Phrases of the seed that FINNISH.md corrects: the seed's wording must not come back, and
+/// the corrected one stands in its section.
+const CORRECTED_FACTS: &[(&[usize], &str, &str)] = &[
+    (
+        &[4],
+        "oikeusperuste henkilötietojen käsittelylle on henkilön suostumus",
+        "Käsittelyn oikeusperuste on rekisteröidyn suostumus (tietosuoja-asetuksen 6 artiklan 1 kohdan a alakohta)",
+    ),
+    (
+        &[7],
+        "siirtää rekisterinpitäjän toimesta myös EU:n tai ETA:n ulkopuolelle",
+        "Rekisterinpitäjä voi siirtää tietoja myös Euroopan talousalueen (ETA) ulkopuolelle",
+    ),
+    (
+        &[9, 10],
+        "oikeus tarkistaa rekisteriin tallennetut tietonsa",
+        "oikeus saada pääsy rekisteriin tallennettuihin tietoihinsa",
+    ),
+    (
+        &[9, 10],
+        "virheellisen tiedon korjaamista",
+        "virheellisen tiedon oikaisemista",
+    ),
+    (
+        &[9, 10],
+        "pyyntö tulee lähettää kirjallisesti rekisterinpitäjälle",
+        "Pyynnön voi lähettää rekisterinpitäjälle esimerkiksi sähköpostitse tai kirjeitse",
+    ),
+    (
+        &[9, 10],
+        "henkilötietojen poistamiseen rekisteristä",
+        "henkilötietojen poistamista rekisteristä",
+    ),
     (
         &[9, 10],
         "henkilötietojen käsittelyn rajoittaminen tietyissä tilanteissa",
+        "oikeus käsittelyn rajoittamiseen tietyissä tilanteissa",
     ),
 ];
 
@@ -361,7 +379,11 @@ fn every_fact_of_the_seed_notice_is_in_the_finnish_notice() {
     let seed = repo_file("../shared/seed/rekisteriseloste.fi.txt");
     if let Ok(text) = std::fs::read_to_string(&seed) {
         let text = normalise(&text);
-        for (_, phrase) in SEED_FACTS {
+        let seed_phrases = SEED_FACTS
+            .iter()
+            .map(|(_, phrase)| *phrase)
+            .chain(CORRECTED_FACTS.iter().map(|(_, wrong, _)| *wrong));
+        for phrase in seed_phrases {
             assert!(
                 text.contains(&normalise(phrase)),
                 "`{phrase}` is not a phrase of the seed notice"
@@ -379,12 +401,37 @@ fn every_fact_of_the_seed_notice_is_in_the_finnish_notice() {
     let markdown = notice_text(&world, "fi", "table");
     assert_in_sections(&notice, SEED_FACTS, &markdown);
     assert_in_sections(&notice, BEYOND_SEED, &markdown);
+    let corrected: Vec<(&[usize], &str)> = CORRECTED_FACTS
+        .iter()
+        .map(|(sections, _, right)| (*sections, *right))
+        .collect();
+    assert_in_sections(&notice, &corrected, &markdown);
+    for (_, wrong, _) in CORRECTED_FACTS {
+        assert!(
+            !normalise(&markdown).contains(&normalise(wrong)),
+            "the notice repeats the seed's `{wrong}`, which FINNISH.md corrects"
+        );
+    }
 
-    // The legal basis is given for each purpose, in the purpose's own paragraph.
-    for purpose in [
-        "yhteydenpito asiakkaisiin",
-        "asiakassuhteen ylläpito",
-        "markkinointi",
+    // The legal basis is given for each purpose, in the purpose's own paragraph, in the
+    // words FINNISH.md gives, derived from the purpose's typed basis.
+    for (purpose, basis) in [
+        (
+            "yhteydenpito asiakkaisiin",
+            "käsittelyn oikeusperuste on rekisterinpitäjän oikeutettu etu (tietosuoja-asetuksen 6 artiklan 1 kohdan f alakohta).",
+        ),
+        (
+            "asiakassuhteen ylläpito",
+            "käsittelyn oikeusperuste on sopimuksen täytäntöönpano (tietosuoja-asetuksen 6 artiklan 1 kohdan b alakohta).",
+        ),
+        (
+            "suoramarkkinointi sähköpostitse, puhelimitse ja postitse",
+            "käsittelyn oikeusperuste on rekisteröidyn suostumus (tietosuoja-asetuksen 6 artiklan 1 kohdan a alakohta).",
+        ),
+        (
+            "kirjanpito",
+            "käsittelyn oikeusperuste on rekisterinpitäjän lakisääteinen velvoite (tietosuoja-asetuksen 6 artiklan 1 kohdan c alakohta).",
+        ),
     ] {
         let paragraph = notice.notice[3]
             .paragraphs
@@ -393,10 +440,14 @@ fn every_fact_of_the_seed_notice_is_in_the_finnish_notice() {
             .find(|p| p.contains(purpose))
             .unwrap_or_else(|| panic!("section 4 has a paragraph on `{purpose}`"));
         assert!(
-            paragraph.contains("oikeusperuste:") && paragraph.contains("suostumus"),
+            paragraph.contains(basis),
             "`{purpose}` comes with its legal basis: {paragraph}"
         );
     }
+    assert!(
+        !normalise(&markdown).contains("markkinointi tms"),
+        "the notice repeats the seed's `markkinointi tms.`"
+    );
     // A retention line for each of the seed's data items.
     let content = notice.notice[4].text();
     let retention = content
@@ -429,7 +480,7 @@ fn every_fact_of_the_seed_notice_is_in_the_finnish_notice() {
         "asiakkaat",
         "yhteydenpito asiakkaisiin",
         "verkkoyhteyden IP-osoite",
-        "EU:n tai ETA:n ulkopuolelle",
+        "Euroopan talousalueen (ETA) ulkopuolelle",
         "käsitellään luottamuksellisesti",
         "6 vuotta",
     ] {
@@ -456,7 +507,7 @@ fn the_english_notice_carries_the_same_facts() {
         (&[5], "retention"),
         (&[6], "web forms"),
         (&[7], "not regularly disclosed"),
-        (&[7], "outside the EU or EEA"),
+        (&[7], "outside the European Economic Area (EEA)"),
         (&[7], "Standard Contractual Clauses"),
         (&[9, 10], "right to be forgotten"),
         (&[9, 10], "within one month"),

@@ -1,7 +1,8 @@
 //! Random sequences of rights operations on the pure core, checked against a small model
 //! after every step: erased people never come back (nor any value they held), restricted
-//! subjects leave through no export, objections keep people off the marketing list, consent
-//! decides the rest, and the audit chain always verifies.
+//! subjects leave through no export, objections keep people off every direct-marketing list
+//! (whatever the purpose's id), consent and role decide the rest, and the audit chain always
+//! verifies.
 
 use std::collections::BTreeSet;
 
@@ -78,6 +79,7 @@ enum Op {
         person: usize,
         marketing: bool,
         shout: bool,
+        business: bool,
     },
     Correct {
         person: usize,
@@ -104,6 +106,9 @@ enum Op {
     Consent {
         person: usize,
         give: bool,
+        /// The newsletter `uutiskirje` (legitimate interests, email) instead of `marketing`
+        /// (consent).
+        newsletter: bool,
         by: Selector,
     },
 }
@@ -119,16 +124,16 @@ fn selector() -> impl Strategy<Value = Selector> {
 fn op() -> impl Strategy<Value = Op> {
     let person = 0..PEOPLE;
     prop_oneof![
-        3 => (person.clone(), any::<bool>(), any::<bool>())
-            .prop_map(|(person, marketing, shout)| Op::Add { person, marketing, shout }),
+        3 => (person.clone(), any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(person, marketing, shout, business)| Op::Add { person, marketing, shout, business }),
         1 => (person.clone(), 0..4usize, 0..6u8, selector())
             .prop_map(|(person, field, value, by)| Op::Correct { person, field, value, by }),
         1 => (person.clone(), selector()).prop_map(|(person, by)| Op::Erase { person, by }),
         1 => (person.clone(), selector()).prop_map(|(person, by)| Op::Restrict { person, by }),
         1 => (person.clone(), selector()).prop_map(|(person, by)| Op::Lift { person, by }),
         1 => (person.clone(), selector()).prop_map(|(person, by)| Op::Object { person, by }),
-        2 => (person, any::<bool>(), selector())
-            .prop_map(|(person, give, by)| Op::Consent { person, give, by }),
+        2 => (person, any::<bool>(), any::<bool>(), selector())
+            .prop_map(|(person, give, newsletter, by)| Op::Consent { person, give, newsletter, by }),
     ]
 }
 
@@ -141,6 +146,9 @@ struct Person {
     restricted: bool,
     objected: bool,
     marketing: bool,
+    business: bool,
+    /// The latest consent record for the newsletter: given, withdrawn, or none.
+    newsletter: Option<bool>,
     /// Every value the person's record held (names, emails, phones, companies, addresses),
     /// each unique to them and containing a character no hash or id has.
     values: BTreeSet<String>,
@@ -212,6 +220,7 @@ fn step(
             person,
             marketing,
             shout,
+            business,
         } => {
             let p = &model.people[person];
             let row = NewSubject {
@@ -231,6 +240,7 @@ fn step(
                 } else {
                     OneOrMany::None
                 },
+                role: business.then(|| "business".into()),
                 ..NewSubject::default()
             };
             let change = Change::Add(Batch {
@@ -287,12 +297,18 @@ fn step(
         Op::Object { person, by } => (
             Change::Object {
                 subject: model.selector(person, by),
+                purpose: None,
                 request: None,
             },
             model.people[person].present,
             person,
         ),
-        Op::Consent { person, give, by } => (
+        Op::Consent {
+            person,
+            give,
+            newsletter,
+            by,
+        } => (
             Change::Consent {
                 subject: model.selector(person, by),
                 action: if give {
@@ -300,7 +316,13 @@ fn step(
                 } else {
                     ConsentAction::Withdraw
                 },
-                purpose: "marketing".into(),
+                purpose: if newsletter {
+                    "uutiskirje"
+                } else {
+                    "marketing"
+                }
+                .into(),
+                on: ctx.today,
                 channel: Channel::WebForm,
                 evidence: Some("FORM-1".into()),
             },
@@ -340,12 +362,20 @@ fn step(
     *register = copy;
     let p = &mut model.people[person];
     match (op, applied) {
-        (Op::Add { marketing, .. }, Applied::Added(added)) => {
+        (
+            Op::Add {
+                marketing,
+                business,
+                ..
+            },
+            Applied::Added(added),
+        ) => {
             prop_assert_eq!(added.len(), 1);
             *p = Person {
                 id: Some(added[0].clone()),
                 present: true,
                 marketing,
+                business,
                 ..Person::default()
             };
             p.values.insert(format!("Henkilö {}", GREEK[person]));
@@ -373,7 +403,18 @@ fn step(
             prop_assert_eq!(new, !p.objected);
             p.objected = true;
         }
-        (Op::Consent { give, .. }, Applied::Consent(_)) => p.marketing = give,
+        (
+            Op::Consent {
+                give, newsletter, ..
+            },
+            Applied::Consent(_),
+        ) => {
+            if newsletter {
+                p.newsletter = Some(give);
+            } else {
+                p.marketing = give;
+            }
+        }
         (op, applied) => prop_assert!(false, "{:?} was applied as {:?}", op, applied),
     }
     let repeated_objection =
@@ -459,6 +500,49 @@ fn invariants(register: &Register, model: &Model) -> Result<(), TestCaseError> {
         emails_of(marketing),
         model.emails(|p| !p.restricted && !p.objected && p.marketing)
     );
+    // The newsletter is direct marketing by email on legitimate interests, under another id:
+    // consumers need consent, business contacts are on it until they refuse, and nobody
+    // restricted or objecting ever is.
+    let newsletter = select(
+        register,
+        &Filter {
+            include_restricted: false,
+            purpose: Some("uutiskirje".into()),
+        },
+    );
+    prop_assert!(
+        newsletter
+            .iter()
+            .all(|s| s.restriction.is_none() && s.marketing_objection.is_none()),
+        "a restricted or objecting subject is on the newsletter list"
+    );
+    prop_assert_eq!(
+        emails_of(newsletter),
+        model.emails(|p| !p.restricted
+            && !p.objected
+            && (p.newsletter == Some(true) || (p.business && p.newsletter.is_none())))
+    );
+    // Every direct-marketing purpose of the description, whatever its id.
+    for purpose in register
+        .description
+        .purposes
+        .iter()
+        .filter(|p| p.direct_marketing.is_some())
+    {
+        let list = select(
+            register,
+            &Filter {
+                include_restricted: true,
+                purpose: Some(purpose.id.clone()),
+            },
+        );
+        prop_assert!(
+            list.iter()
+                .all(|s| s.restriction.is_none() && s.marketing_objection.is_none()),
+            "a restricted or objecting subject is on the list of `{}`",
+            purpose.id
+        );
+    }
     // Asking for restricted subjects too does not put them on a marketing list.
     let marketing_all = select(
         register,
@@ -501,6 +585,7 @@ fn an_erased_person_added_again_differently_written_is_refused() {
             person: 0,
             marketing: true,
             shout: false,
+            business: true,
         },
         Op::Object {
             person: 0,
@@ -509,6 +594,7 @@ fn an_erased_person_added_again_differently_written_is_refused() {
         Op::Consent {
             person: 0,
             give: true,
+            newsletter: true,
             by: Selector::Id,
         },
         Op::Restrict {
@@ -523,11 +609,13 @@ fn an_erased_person_added_again_differently_written_is_refused() {
             person: 0,
             marketing: true,
             shout: true,
+            business: false,
         },
         Op::Add {
             person: 0,
             marketing: false,
             shout: false,
+            business: false,
         },
     ];
     for op in script {

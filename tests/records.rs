@@ -60,7 +60,7 @@ fn aino_with_every_fact() -> (Fixture, String) {
             email,
             "disclosure",
             "--recipient",
-            "Tilitoimisto Oy",
+            "tilitoimisto",
             "--fields",
             "name,address,invoices",
         ],
@@ -108,7 +108,7 @@ fn every_recorded_fact_shows_in_the_json_export() {
     assert_eq!(
         subject.disclosures,
         [ExportedDisclosure {
-            recipient: "Tilitoimisto Oy".into(),
+            recipient: "Esimerkki Tilitoimisto Oy (example)".into(),
             on: TODAY.into(),
             fields: vec!["name".into(), "address".into(), "invoices".into()],
         }]
@@ -266,7 +266,7 @@ fn a_disclosure_of_an_unknown_field_is_refused() {
             &ids[0],
             "disclosure",
             "--recipient",
-            "X Oy",
+            "tilitoimisto",
             "--fields",
             "name,shoe_size",
         ])

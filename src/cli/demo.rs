@@ -131,8 +131,38 @@ fn steps() -> Vec<Vec<&'static str>> {
             "--outcome",
             "phone number corrected",
         ],
-        // Aino objects to marketing (Art. 21(2)); Mikko contests his data (Art. 18(1)(a)).
-        vec!["object", "aino.virtanen@example.fi"],
+        // Who may get the newsletter `uutiskirje` (email, legitimate interests): business
+        // contacts until they refuse, consumers only with consent (917/2014 §200, §202).
+        vec!["--format", "csv", "export", "--purpose", "uutiskirje"],
+        // Aino objects to the newsletter: an objection to direct marketing (Art. 21(2)) blocks
+        // every direct-marketing purpose, whatever its id, for good.
+        vec![
+            "object",
+            "aino.virtanen@example.fi",
+            "--purpose",
+            "uutiskirje",
+        ],
+        vec!["--format", "csv", "export", "--purpose", "uutiskirje"],
+        // Pekka objects to being contacted on legitimate interests (Art. 21(1)); that purpose
+        // stops for him, the others go on.
+        vec![
+            "object",
+            "pekka.laine@example.com",
+            "--purpose",
+            "customer-contact",
+        ],
+        // Consent to bookkeeping, a legal obligation, means nothing and is refused:
+        // `consent … give bookkeeping` exits 65. Consent to marketing is dated and keeps
+        // the notice version in force that day.
+        vec![
+            "consent",
+            "laura.nieminen@example.fi",
+            "withdraw",
+            "marketing",
+            "--channel",
+            "phone",
+        ],
+        // Mikko contests his data (Art. 18(1)(a)).
         vec![
             "restrict",
             "mikko.korhonen@example.com",

@@ -250,10 +250,12 @@ pub fn object(
         },
     };
     match apply(&store, change, &ctx)? {
-        Applied::Objected { subject, new } => {
-            let what = match &args.purpose {
-                Some(purpose) => format!("`{purpose}`"),
-                None => "direct marketing".to_owned(),
+        Applied::Objected { subject, new, to } => {
+            let what = match to {
+                Some(purpose) => format!("`{purpose}` (Art. 21(1))"),
+                None => {
+                    "direct marketing, for every direct-marketing purpose (Art. 21(2))".to_owned()
+                }
             };
             if new {
                 say(format_args!(

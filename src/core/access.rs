@@ -437,7 +437,7 @@ pub struct KeptRecord {
 
 /// The access report of a person who was erased but whose bookkeeping records are still
 /// kept (LEGAL §2): what is kept, why and until when. Found through the erasure guard's
-/// keyed hash of their email (or their old subject id); nothing new is kept for it.
+/// keyed hash of their email; nothing new is kept for it.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeptRecordsReport {
     pub processed: bool,
@@ -461,8 +461,8 @@ pub struct PurposeInfoKept {
     pub legal_basis: String,
 }
 
-/// The report of an erased person `selector` names (an email address, matched through the
-/// erasure guard, or their old subject id), or `None` when it names nobody erased.
+/// The report of an erased person whose email address `selector` is (matched through the
+/// erasure guard's keyed hash), or `None` when it names nobody erased.
 pub fn kept_records_report(
     register: &Register,
     selector: &str,
@@ -471,20 +471,15 @@ pub fn kept_records_report(
 ) -> Option<KeptRecordsReport> {
     let selector = selector.trim();
     let key = hex::decode(&register.erased.key).ok()?;
-    let entry = if selector.contains('@') {
-        let hash = crate::core::erasure_guard::email_hash(&key, selector);
-        register
-            .erased
-            .entries
-            .iter()
-            .find(|e| e.emails.contains(&hash))
-    } else {
-        register
-            .erased
-            .entries
-            .iter()
-            .find(|e| e.subject.0 == selector)
-    }?;
+    if !selector.contains('@') {
+        return None;
+    }
+    let hash = crate::core::erasure_guard::email_hash(&key, selector);
+    let entry = register
+        .erased
+        .entries
+        .iter()
+        .find(|e| e.emails.contains(&hash))?;
     let d = &register.description;
     let kept: Vec<KeptRecord> = register
         .retained

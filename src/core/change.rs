@@ -170,18 +170,32 @@ impl Change {
 pub enum Applied {
     Added(Vec<SubjectId>),
     Recorded(SubjectId),
-    Corrected { subject: SubjectId, tasks: usize },
+    Corrected {
+        subject: SubjectId,
+        tasks: usize,
+    },
     Erased(ErasureReceipt),
     Purged(usize),
     Replayed(Vec<ErasureReceipt>),
-    Restricted { subject: SubjectId, tasks: usize },
+    Restricted {
+        subject: SubjectId,
+        tasks: usize,
+    },
     Lifted(SubjectId),
-    Objected { subject: SubjectId, new: bool },
+    /// `to` is the purpose objected to under Art. 21(1), or `None` for direct marketing.
+    Objected {
+        subject: SubjectId,
+        new: bool,
+        to: Option<String>,
+    },
     Overridden(SubjectId),
     Described(describe::Described),
     Consent(SubjectId),
     Request(Request),
-    Refused { request: Request, late: bool },
+    Refused {
+        request: Request,
+        late: bool,
+    },
     TaskDone,
     Retention(purge::Outcome),
     Breach(Box<breach::Breach>),
@@ -277,13 +291,17 @@ pub fn apply(
         Change::Object {
             subject, purpose, ..
         } => {
-            let (subject, new) = match purpose {
+            let (subject, new, to) = match purpose {
                 Some(purpose) => {
                     object::object_to_purpose(register, &subject, &purpose, request, ctx)?
                 }
-                None => object::object_to_marketing(register, &subject, request, ctx)?,
+                None => {
+                    let (subject, new) =
+                        object::object_to_marketing(register, &subject, request, ctx)?;
+                    (subject, new, None)
+                }
             };
-            Applied::Objected { subject, new }
+            Applied::Objected { subject, new, to }
         }
         Change::OverrideObjection {
             subject,

@@ -223,7 +223,8 @@ pub fn replace_description(
     ctx: &Context,
 ) -> Result<Described> {
     check_description(&new).map_err(Error::Config)?;
-    let valid_from = new.valid_from.unwrap_or(ctx.today);
+    let given_from = new.valid_from;
+    let valid_from = given_from.unwrap_or(ctx.today);
     new.valid_from = Some(valid_from);
     let current = &register.description;
     let same_content = {
@@ -249,9 +250,14 @@ pub fn replace_description(
         )));
     }
     let current_from = current.valid_from.unwrap_or(valid_from);
+    if given_from.is_some_and(|from| from <= current_from) {
+        return Err(Error::Refused(format!(
+            "the new description's valid_from is not after the day the current one came into force ({current_from}): give the day the new version takes effect, or leave valid_from out for today"
+        )));
+    }
     if valid_from < current_from {
         return Err(Error::Refused(format!(
-            "the new description's valid_from is before the current one came into force ({current_from})"
+            "the new description would take effect before the current one came into force ({current_from})"
         )));
     }
     if valid_from > ctx.today {

@@ -76,6 +76,11 @@ pub fn decode(plaintext: &[u8]) -> Result<Register, DecodeError> {
             }
             let mut register: Register =
                 serde_json::from_value(document).map_err(describe_json_error)?;
+            if let Err(reason) = describe::check_description(&register.description) {
+                notes.push(format!(
+                    "the description is incomplete: {reason}; put a complete one in with `rekisteri describe --metadata FILE.json`"
+                ));
+            }
             register.upgrade_notes = notes;
             register
         }
@@ -158,9 +163,23 @@ pub fn check(register: &Register) -> Result<(), String> {
     check_description(&register.description)
 }
 
-/// A register description must be complete and consistent (see `core::describe`).
+/// The invariants of a stored description: purposes, recipients and categories named once
+/// each. (A description put in by `init` or `describe` is held to the completeness checks of
+/// `core::describe` as well; one stored by an older version may predate them.)
 pub fn check_description(description: &Description) -> Result<(), String> {
-    describe::check_description(description).map(|_warnings| ())
+    let mut purposes = HashSet::new();
+    for purpose in &description.purposes {
+        if purpose.id.trim().is_empty() {
+            return Err("a purpose has an empty id".into());
+        }
+        if !purposes.insert(purpose.id.as_str()) {
+            return Err(format!("purpose `{}` is described twice", purpose.id));
+        }
+    }
+    if description.controller.name.trim().is_empty() {
+        return Err("the controller has no name".into());
+    }
+    Ok(())
 }
 
 /// A new, empty register with its first audit event.

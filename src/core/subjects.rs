@@ -187,12 +187,6 @@ fn build_subject(
     // and records the notice in force on that day. The source note describes where the data
     // came from; it is not evidence of consent, so none is recorded.
     let consent_at = if row_has_source_date {
-        if source_date > ctx.today {
-            return Err(Error::InvalidInput {
-                context: label.to_owned(),
-                message: "field `source_date` is after today".into(),
-            });
-        }
         source_date.and_time(chrono::NaiveTime::MIN).and_utc()
     } else {
         ctx.now

@@ -68,7 +68,11 @@ pub fn description_1_to_2(description: &mut Value, notes: &mut Vec<String>) -> R
         let purpose = purpose
             .as_object_mut()
             .ok_or("a purpose is not an object")?;
-        if purpose.contains_key("basis") {
+        // Only a purpose written for format 1 is upgraded; one that has neither shape is
+        // left for the description check to refuse.
+        if purpose.contains_key("basis")
+            || !(purpose.contains_key("legal_basis") || purpose.contains_key("requires_consent"))
+        {
             continue;
         }
         let id = purpose

@@ -41,17 +41,20 @@ pub fn object_to_marketing(
 
 /// An objection to the purpose `purpose`. To a direct-marketing purpose it is the Art. 21(2)
 /// objection, which blocks all direct marketing; to a purpose on legitimate interests or a
-/// public task it is recorded for that purpose; to any other it is refused.
+/// public task it is recorded for that purpose; to any other it is refused. Returns the id,
+/// whether the objection is new, and the purpose it stops alone (`None`: all direct
+/// marketing).
 pub fn object_to_purpose(
     register: &mut Register,
     selector: &str,
     purpose: &str,
     request: Option<RequestId>,
     ctx: &Context,
-) -> Result<(SubjectId, bool)> {
+) -> Result<(SubjectId, bool, Option<String>)> {
     let described = export::require_purpose(&register.description, purpose.trim(), "--purpose")?;
     if described.direct_marketing.is_some() {
-        return object_to_marketing(register, selector, request, ctx);
+        let (id, new) = object_to_marketing(register, selector, request, ctx)?;
+        return Ok((id, new, None));
     }
     if !described.basis.objectable() {
         return Err(Error::ObjectionNotApplicable {
@@ -67,10 +70,10 @@ pub fn object_to_purpose(
         .iter()
         .any(|o| o.purpose == purpose && o.overridden.is_none())
     {
-        return Ok((id, false));
+        return Ok((id, false, Some(purpose)));
     }
     subject.objections.push(PurposeObjection {
-        purpose,
+        purpose: purpose.clone(),
         on: ctx.today,
         request: request.clone(),
         overridden: None,
@@ -84,7 +87,7 @@ pub fn object_to_purpose(
             .request(request.as_ref())
             .fields(["objections"]),
     );
-    Ok((id, true))
+    Ok((id, true, Some(purpose)))
 }
 
 /// Records the compelling legitimate grounds that override the subject's standing objection
