@@ -228,7 +228,7 @@ fn steps() -> Vec<Vec<&'static str>> {
             "--on",
             "TODAY 09:30",
             "--reference",
-            "TSV/1234/2025",
+            "TSV/1234",
         ],
         vec!["breach", "list"],
         vec!["audit", "tasks"],
