@@ -131,6 +131,15 @@ pub enum Error {
 
     #[error("the audit trail is broken at event {seq}: {reason}")]
     AuditBroken { seq: u64, reason: String },
+
+    // Retention and breaches
+    #[error("no breach `{0}`")]
+    NoSuchBreach(String),
+
+    #[error(
+        "breach {id}: the notification comes after the 72-hour deadline {deadline}, so it states the reasons for the delay (Art. 33(1))"
+    )]
+    BreachNotificationLate { id: String, deadline: String },
 }
 
 /// A selector as shown in messages: an id as typed, an email address not repeated (it is
@@ -163,6 +172,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::AuditBroken { .. } => 1,
+            Error::BreachNotificationLate { .. } => 65,
+            Error::NoSuchBreach(_) => 67,
             Error::Usage(_) => 2,
             Error::InvalidField { .. }
             | Error::InvalidInput { .. }
@@ -259,6 +270,10 @@ impl Error {
             Error::AuditBroken { .. } => {
                 "the register was edited outside rekisteri; compare it with a backup".into()
             }
+            Error::NoSuchBreach(_) => "`rekisteri breach list` shows the breaches".into(),
+            Error::BreachNotificationLate { id, .. } => format!(
+                "give --delay-reason TEXT with `rekisteri breach notify-authority {id}`; nothing was changed"
+            ),
             Error::Io { .. }
             | Error::InputMissing { .. }
             | Error::Refused(_)

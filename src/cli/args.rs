@@ -120,6 +120,13 @@ pub enum Command {
     Man,
     /// Run the whole life of a register on the embedded example, in a temporary directory.
     Demo,
+    // Retention and breaches
+    /// Storage limitation (Art. 5(1)(e)): what the retention rules make due, and purging it.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// The breach register (Art. 33(5)) and its 72-hour clock.
+    #[command(subcommand)]
+    Breach(BreachCommand),
     /// Write a new register of made-up subjects, for benchmarks (deterministic from --seed).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -236,6 +243,13 @@ pub enum RecordFact {
         #[arg(long, value_delimiter = ',', required = true)]
         fields: Vec<String>,
         /// The date of the disclosure; today when absent.
+        #[arg(long, value_parser = parse_date)]
+        on: Option<NaiveDate>,
+    },
+    /// The customer relationship ended: retention periods counted from its end start
+    /// running. A later order resumes it.
+    End {
+        /// The day it ended; today when absent.
         #[arg(long, value_parser = parse_date)]
         on: Option<NaiveDate>,
     },
@@ -529,7 +543,9 @@ pub enum AuditCommand {
         #[arg(long)]
         expect: Option<String>,
     },
-    /// The cron check of request deadlines: exit 1 when one is overdue or within the window.
+    /// The cron check of every clock: request deadlines, extension-notice dates, breach
+    /// notifications (72 h) and Art. 19 tasks open longer than 30 days; exit 1 when one is
+    /// overdue or within the window.
     Deadlines {
         /// The window in days.
         #[arg(long, default_value_t = 7)]
@@ -551,4 +567,112 @@ pub enum AuditCommand {
         #[arg(long, value_parser = parse_date)]
         on: Option<NaiveDate>,
     },
+}
+
+// Retention and breaches
+
+/// A moment on the command line: `YYYY-MM-DD HH:MM` in Europe/Helsinki time.
+pub fn parse_helsinki_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    crate::core::breach::parse_helsinki(text)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// The cron check of storage limitation: what is due for purging (ids, categories, due
+    /// dates; no personal data). Exit 1 when anything is due within the window; restricted
+    /// subjects are listed as held.
+    Check {
+        /// The window in days.
+        #[arg(long, default_value_t = 0)]
+        within: i64,
+        /// Print nothing unless something is due (held rows alone stay quiet).
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Purge what is due today: items past their category's period, subjects whose
+    /// relationship ended longer ago than their retention (erased as `erase` does), kept
+    /// bookkeeping records and erasure-guard entries past their dates. Restricted subjects
+    /// are skipped.
+    Apply {
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Risk {
+    /// Unlikely to result in a risk: no notification; give --reason.
+    None,
+    /// A risk: notify the authority within 72 hours.
+    Risk,
+    /// A high risk: notify the authority and tell each subject (Art. 34).
+    High,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BreachCommand {
+    /// Enter a breach; prints its id and the authority deadline (72 h after --aware).
+    Open {
+        /// When the controller became aware: "YYYY-MM-DD HH:MM", Europe/Helsinki time.
+        #[arg(long, value_parser = parse_helsinki_time)]
+        aware: chrono::DateTime<chrono::Utc>,
+        /// What happened, written without personal data.
+        #[arg(long)]
+        nature: String,
+        /// The data categories concerned (the description's ids), comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        categories: Vec<String>,
+        /// The subjects concerned (ids or emails), comma-separated; only ids are kept.
+        #[arg(long, value_delimiter = ',')]
+        subjects: Vec<String>,
+        /// The approximate number of subjects concerned.
+        #[arg(long)]
+        approx_subjects: Option<u64>,
+        /// The approximate number of records concerned.
+        #[arg(long)]
+        approx_records: Option<u64>,
+        /// The risk to people: none (no notification), risk (the authority), high (the
+        /// authority and the subjects).
+        #[arg(long, value_enum)]
+        risk: Risk,
+        /// Why the risk is assessed so; required with --risk none.
+        #[arg(long)]
+        reason: Option<String>,
+        /// The likely consequences.
+        #[arg(long)]
+        consequences: Option<String>,
+        /// The measures taken or proposed so far.
+        #[arg(long)]
+        measures: Option<String>,
+    },
+    /// Record the notification of the supervisory authority (Art. 33(1)).
+    NotifyAuthority {
+        id: String,
+        /// When it was made: "YYYY-MM-DD HH:MM", Europe/Helsinki time.
+        #[arg(long, value_parser = parse_helsinki_time)]
+        on: chrono::DateTime<chrono::Utc>,
+        /// The authority's reference.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Why the notification comes after the 72 hours; required then.
+        #[arg(long)]
+        delay_reason: Option<String>,
+    },
+    /// Record the day the affected subjects were told (Art. 34).
+    NotifySubjects {
+        id: String,
+        #[arg(long, value_parser = parse_date)]
+        on: NaiveDate,
+    },
+    /// Close a breach with the measures taken.
+    Close {
+        id: String,
+        #[arg(long)]
+        measures: String,
+    },
+    /// List the breaches.
+    List,
+    /// Show one breach and its events.
+    Show { id: String },
 }

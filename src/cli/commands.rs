@@ -60,6 +60,10 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         }
         Command::Demo => crate::cli::demo::run(&global),
         Command::Generate(args) => generate(&global, &args, passphrase),
+        Command::Retention(command) => {
+            crate::cli::retention::retention(&global, command, passphrase)
+        }
+        Command::Breach(command) => crate::cli::breach::breach(&global, command, passphrase),
     }
 }
 
@@ -119,6 +123,8 @@ pub fn parse_metadata(name: &str, bytes: &[u8]) -> Result<Description> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_description)?;
     let mut notes = Vec::new();
     crate::core::upgrade::description_1_to_2(&mut value, &mut notes)
+        .map_err(|reason| Error::Config(format!("{name}: {reason}")))?;
+    crate::core::retention::description_retention(&mut value, &mut notes)
         .map_err(|reason| Error::Config(format!("{name}: {reason}")))?;
     let description: Description = serde_json::from_value(value).map_err(not_description)?;
     let warnings = crate::core::describe::check_description(&description)
@@ -510,6 +516,10 @@ fn record(global: &Global, args: RecordArgs, passphrase: &dyn PassphraseSource) 
             "IP address",
         ),
         RecordFact::Note { text } => (Fact::Note(text), "note"),
+        RecordFact::End { on } => (
+            Fact::End(on.unwrap_or(ctx.today)),
+            "the end of the relationship",
+        ),
         RecordFact::Disclosure {
             recipient,
             fields,

@@ -199,6 +199,38 @@ fn steps() -> Vec<Vec<&'static str>> {
             "--outcome",
             "erased; invoice kept under KPL 2:10",
         ],
+        // Storage limitation and the breach register (Art. 5(1)(e), Art. 33): Aino's customer
+        // relationship ends, the retention check shows what falls due within 800 days (Mikko's
+        // rows are held by his restriction), and a breach is entered and notified in time.
+        vec!["record", "aino.virtanen@example.fi", "end"],
+        vec!["retention", "check", "--within", "800"],
+        vec![
+            "breach",
+            "open",
+            "--aware",
+            "TODAY 09:00",
+            "--nature",
+            "a laptop holding an unencrypted export was stolen",
+            "--categories",
+            "identity,contact",
+            "--subjects",
+            "aino.virtanen@example.fi",
+            "--approx-subjects",
+            "1",
+            "--risk",
+            "risk",
+        ],
+        vec!["audit", "deadlines"],
+        vec![
+            "breach",
+            "notify-authority",
+            "B-0001",
+            "--on",
+            "TODAY 09:30",
+            "--reference",
+            "TSV/1234",
+        ],
+        vec!["breach", "list"],
         vec!["audit", "tasks"],
         vec!["request", "list"],
         vec!["audit", "deadlines"],
@@ -243,6 +275,8 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
             "twebs.json" => twebs.clone(),
             "customers.csv" => customers.clone(),
             "TODAY" => today.clone(),
+            // A time today, for `breach … --aware/--on "TODAY HH:MM"`.
+            time if time.starts_with("TODAY ") => format!("{today}{}", &time[5..]),
             other => other.to_owned(),
         }));
         all.push(argv);

@@ -2,6 +2,7 @@
 //! context (actor, today, keys), dispatch, print. The exit code is decided here, in one place.
 
 pub mod args;
+pub mod breach;
 pub mod commands;
 pub mod demo;
 pub mod input;
@@ -9,6 +10,7 @@ pub mod passphrase;
 pub mod render;
 pub mod report;
 pub mod requests;
+pub mod retention;
 pub mod rights;
 
 use std::io::Write;

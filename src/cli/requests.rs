@@ -176,7 +176,7 @@ const EVENT_HEADER: &[&str] = &[
     "seq", "at", "actor", "action", "subject", "request", "fields",
 ];
 
-fn events_text(events: &[&AuditEvent], format: Format) -> Result<String> {
+pub fn events_text(events: &[&AuditEvent], format: Format) -> Result<String> {
     let row = |e: &AuditEvent| {
         vec![
             e.seq.to_string(),
@@ -210,19 +210,23 @@ const DEADLINE_HEADER: &[&str] = &[
     "days_left",
     "extension_notice_by",
     "alert",
+    "due_at",
+    "hours_left",
 ];
 
 fn deadlines_text(rows: &[DeadlineRow], format: Format) -> Result<String> {
     let row = |r: &DeadlineRow| {
         vec![
-            r.id.0.clone(),
-            name_of(&r.kind),
+            r.id.clone(),
+            r.kind.clone(),
             r.received.to_string(),
             r.deadline.to_string(),
-            status_name(r.status).to_owned(),
+            r.status.clone(),
             r.days_left.to_string(),
             opt(&r.extension_notice_by),
             r.alert.as_ref().map(name_of).unwrap_or_default(),
+            r.due_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            opt(&r.hours_left),
         ]
     };
     match format {
@@ -329,7 +333,10 @@ pub fn audit(
         }
         AuditCommand::Deadlines { within, quiet } => {
             let register = store.open()?.register;
-            let rows = requests::deadlines(&register, ctx.today, within);
+            let mut rows = requests::deadlines(&register, ctx.today, within);
+            rows.extend(crate::core::breach::deadline_rows(&register, &ctx, within));
+            rows.extend(requests::overdue_tasks(&register, ctx.today));
+            rows.sort_by(|a, b| (a.deadline, &a.id, &a.kind).cmp(&(b.deadline, &b.id, &b.kind)));
             let attention = rows.iter().filter(|r| r.attention).count();
             let code = u8::from(attention > 0);
             if quiet && attention == 0 {
@@ -337,7 +344,7 @@ pub fn audit(
             }
             if attention > 0 {
                 say(format_args!(
-                    "{attention} request(s) overdue or due within {within} day(s)"
+                    "{attention} deadline(s) overdue or due within {within} day(s)"
                 ));
             }
             let open_tasks = register.tasks.iter().filter(|t| t.done.is_none()).count();

@@ -388,7 +388,7 @@ pub fn access_report(
             .iter()
             .map(|c| RetentionInfo {
                 category: lang.pick(&c.name).to_owned(),
-                retention: lang.pick(&c.retention).to_owned(),
+                retention: lang.pick(&c.retention.text()).to_owned(),
             })
             .collect(),
         rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),
@@ -523,7 +523,7 @@ pub fn kept_records_report(
             .filter(|c| c.fields.iter().any(|f| kept_fields.contains(&f.as_str())))
             .map(|c| RetentionInfo {
                 category: lang.pick(&c.name).to_owned(),
-                retention: lang.pick(&c.retention).to_owned(),
+                retention: lang.pick(&c.retention.text()).to_owned(),
             })
             .collect(),
         rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),

@@ -1,9 +1,8 @@
 //! Every change to a register, as data. The store applies a `Change` through its one write
 //! path; `apply` dispatches it to the rule that carries it out and reports what was done.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::core::describe;
 use crate::core::model::{
     Channel, ConsentAction, Description, ErasureReceipt, Register, Request, RequestId, RequestKind,
     RestrictionGround, SubjectId,
@@ -13,6 +12,7 @@ use crate::core::requests::{self, NewRequest};
 use crate::core::rights::{consent, correct, erase, notify, object, restrict};
 use crate::core::subjects::{self, Batch};
 use crate::core::{Context, IdSource, select};
+use crate::core::{breach, describe, purge, sparse};
 use crate::error::{Error, Result};
 
 /// A change a command asks for. `subject` is a selector (id or email); `request` a request
@@ -88,6 +88,24 @@ pub enum Change {
         id: String,
         on: NaiveDate,
     },
+    // Retention and breaches
+    /// Purge what the retention rules make due today (`retention apply`).
+    ApplyRetention,
+    OpenBreach(breach::NewBreach),
+    NotifyAuthority {
+        id: String,
+        at: DateTime<Utc>,
+        reference: Option<String>,
+        delay_reason: Option<String>,
+    },
+    NotifySubjects {
+        id: String,
+        on: NaiveDate,
+    },
+    CloseBreach {
+        id: String,
+        measures: String,
+    },
 }
 
 impl Change {
@@ -131,13 +149,18 @@ impl Change {
             | Change::Consent { subject, .. } => vec![subject.clone()],
             Change::OpenRequest(new) => new.subject.iter().cloned().collect(),
             Change::ReplayErasures(journal) => journal.iter().map(|(id, _)| id.0.clone()).collect(),
+            Change::ApplyRetention => vec![sparse::ALL_SUBJECTS.to_owned()],
+            Change::OpenBreach(new) => new.subjects.clone(),
             Change::Add(_)
             | Change::Describe(_)
             | Change::PurgeExpired
             | Change::ExtendRequest { .. }
             | Change::CloseRequest { .. }
             | Change::RefuseRequest { .. }
-            | Change::TaskDone { .. } => Vec::new(),
+            | Change::TaskDone { .. }
+            | Change::NotifyAuthority { .. }
+            | Change::NotifySubjects { .. }
+            | Change::CloseBreach { .. } => Vec::new(),
         }
     }
 }
@@ -174,6 +197,8 @@ pub enum Applied {
         late: bool,
     },
     TaskDone,
+    Retention(purge::Outcome),
+    Breach(Box<breach::Breach>),
 }
 
 /// Resolves `--request` for a change to the subject `selector` names; the request must be of
@@ -321,5 +346,28 @@ pub fn apply(
             notify::mark_done(register, &id, on, ctx)?;
             Applied::TaskDone
         }
+        Change::ApplyRetention => Applied::Retention(purge::apply_retention(register, ctx)?),
+        Change::OpenBreach(new) => {
+            Applied::Breach(Box::new(breach::open_breach(register, new, ctx)?))
+        }
+        Change::NotifyAuthority {
+            id,
+            at,
+            reference,
+            delay_reason,
+        } => Applied::Breach(Box::new(breach::notify_authority(
+            register,
+            &id,
+            at,
+            reference,
+            delay_reason,
+            ctx,
+        )?)),
+        Change::NotifySubjects { id, on } => {
+            Applied::Breach(Box::new(breach::notify_subjects(register, &id, on, ctx)?))
+        }
+        Change::CloseBreach { id, measures } => Applied::Breach(Box::new(breach::close_breach(
+            register, &id, &measures, ctx,
+        )?)),
     })
 }

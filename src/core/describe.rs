@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::core::model::{
     AuditAction, Basis, Description, MarketingChannel, NoticeVersion, Register,
 };
-use crate::core::{Context, audit};
+use crate::core::{Context, audit, retention};
 use crate::error::{Error, Result};
 
 /// The member states of the EU and the other EEA states (Iceland, Liechtenstein, Norway),
@@ -159,6 +159,18 @@ pub fn check_description(d: &Description) -> std::result::Result<Vec<String>, St
                 category.id
             ));
         }
+        let at = format!("`data_categories[{i}]`.retention");
+        warnings.extend(retention::check_retention(&at, &category.retention, false)?);
+    }
+    match &d.erasure_guard_retention {
+        Some(guard) => warnings.extend(retention::check_retention(
+            "`erasure_guard_retention`",
+            guard,
+            true,
+        )?),
+        None => warnings.push(
+            "`erasure_guard_retention`: the keyed hashes that recognise erased people are personal data too; declare how long they are kept (e.g. {\"period\": \"P3Y\", \"from\": \"collected\"})".into(),
+        ),
     }
     Ok(warnings)
 }

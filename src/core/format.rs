@@ -204,6 +204,7 @@ pub fn new_register(
             entries: Vec::new(),
         },
         erasures: Vec::new(),
+        breaches: Vec::new(),
         audit: Vec::new(),
         unloaded: Default::default(),
         upgrade_notes: Vec::new(),

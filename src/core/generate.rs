@@ -157,6 +157,7 @@ pub fn fill(register: &mut Register, count: usize, seed: u64, ctx: &Context) -> 
             }],
             disclosures: Vec::new(),
             corrections: Vec::new(),
+            relationship_end: None,
             created: ctx.now,
             updated: ctx.now,
         };

@@ -230,6 +230,7 @@ mod tests {
             consents: Vec::new(),
             disclosures: Vec::new(),
             corrections: Vec::new(),
+            relationship_end: None,
             created: Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap(),
             updated: Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap(),
         }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod breach;
 pub mod calendar;
 pub mod change;
 pub mod describe;
@@ -14,9 +15,11 @@ pub mod lawful;
 pub mod model;
 pub mod notice;
 pub mod portable;
+pub mod purge;
 pub mod record;
 pub mod rekey;
 pub mod requests;
+pub mod retention;
 pub mod rights;
 pub mod select;
 pub mod sparse;

@@ -37,6 +37,10 @@ pub struct Register {
     pub erased: ErasureGuard,
     /// Erasure receipts (Art. 17): what was erased and kept, when, by whom. No personal data.
     pub erasures: Vec<ErasureReceipt>,
+    /// The breach register (Art. 33(5)): every personal-data breach, its assessment and its
+    /// notifications. Subject ids, categories and counts only, never the data itself.
+    #[serde(default)]
+    pub breaches: Vec<crate::core::breach::Breach>,
     /// The audit trail: who did what, when. Holds no personal data.
     pub audit: Vec<AuditEvent>,
     /// Subjects left unparsed when only some were loaded for a change (see `core::sparse`):
@@ -127,6 +131,11 @@ pub struct Description {
     /// Parts of this description that are examples, filled in where the notice is silent.
     #[serde(default)]
     pub example_notes: Vec<String>,
+    /// How long the keyed hashes that recognise erased people are kept (LEGAL §12): a rule
+    /// counted from the erasure (`"from": "collected"`), and its text for the notice. `null`
+    /// keeps them for good, which the description check warns about.
+    #[serde(default)]
+    pub erasure_guard_retention: Option<crate::core::retention::Retention>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -282,8 +291,9 @@ pub struct DataCategory {
     pub name: Text,
     /// Subject fields in this category, e.g. `email`, `phone`.
     pub fields: Vec<String>,
-    /// The retention period or the criteria for it.
-    pub retention: Text,
+    /// How long the category is kept: a rule the register applies (`period` counted `from`
+    /// an event) and the text the notice shows. Without `from` there is no rule, only text.
+    pub retention: crate::core::retention::Retention,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -418,6 +428,11 @@ pub struct Subject {
     pub disclosures: Vec<Disclosure>,
     /// Rectifications (Art. 16): the old value of each corrected field.
     pub corrections: Vec<Correction>,
+    /// The day the customer relationship ended (`record SUBJECT end`); retention periods
+    /// counted from `relationship-end` run from it. Absent while the relationship lasts; a
+    /// later order resumes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship_end: Option<NaiveDate>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
 }
@@ -819,6 +834,21 @@ pub enum AuditAction {
     Rekey,
     /// The register's description (the notice) was replaced by a new version.
     Describe,
+    // Retention and breaches
+    /// The customer relationship ended (`record SUBJECT end`).
+    RecordEnd,
+    /// Items past their retention period purged (`retention apply`); the fields name what.
+    RetentionPurge,
+    /// A subject erased because its retention period ended (`retention apply`).
+    EraseRetention,
+    /// A breach entered in the breach register (Art. 33(5)).
+    BreachOpen,
+    /// The supervisory authority was notified of a breach (Art. 33(1)).
+    BreachNotifyAuthority,
+    /// The affected subjects were told of a breach (Art. 34).
+    BreachNotifySubjects,
+    /// A breach closed, with the measures taken.
+    BreachClose,
 }
 
 /// One entry of the audit trail. Ids, actions and field names only: never a value,

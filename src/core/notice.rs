@@ -190,10 +190,24 @@ fn recipient_lines(d: &Description, lang: Lang) -> Vec<String> {
 }
 
 fn retention_lines(d: &Description, lang: Lang) -> Vec<String> {
-    d.data_categories
+    let mut lines: Vec<String> = d
+        .data_categories
         .iter()
-        .map(|c| format!("{}: {}", lang.pick(&c.name), lang.pick(&c.retention)))
-        .collect()
+        .map(|c| format!("{}: {}", lang.pick(&c.name), lang.pick(&c.retention.text())))
+        .collect();
+    // What recognises erased people is personal data too, with its own retention (LEGAL §12).
+    if let Some(guard) = &d.erasure_guard_retention {
+        lines.push(format!(
+            "{}: {}",
+            t(
+                lang,
+                "Poistettujen henkilöiden tunnisteet (avaimellinen tiiviste sähköpostiosoitteesta ja puhelinnumerosta)",
+                "Erased people's identifiers (a keyed hash of the email address and phone number)"
+            ),
+            lang.pick(&guard.text())
+        ));
+    }
+    lines
 }
 
 /// Builds the notice and the Art. 30 record.

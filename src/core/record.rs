@@ -38,6 +38,9 @@ pub enum Fact {
         fields: Vec<String>,
         on: NaiveDate,
     },
+    /// The customer relationship ended on this day: retention periods counted from
+    /// `relationship-end` start running. A later order resumes the relationship.
+    End(NaiveDate),
 }
 
 /// Records `fact` on the subject `selector` names; returns the subject's id.
@@ -55,6 +58,7 @@ pub fn record(
         )));
     }
     let subject = &mut register.subjects[index];
+    let mut also: Option<&str> = None;
     let (action, field) = match fact {
         Fact::Order {
             product,
@@ -68,7 +72,30 @@ pub fn record(
                 ordered_on: on,
                 changes: Vec::new(),
             });
+            // An order after the relationship ended resumes it.
+            if subject.relationship_end.is_some_and(|end| on > end) {
+                subject.relationship_end = None;
+                also = Some("relationship_end");
+            }
             (AuditAction::RecordOrder, "orders")
+        }
+        Fact::End(on) => {
+            if on > ctx.today {
+                return Err(Error::Refused(
+                    "--on is after today: record the end of a relationship once it has ended"
+                        .into(),
+                ));
+            }
+            if let Some(last) = subject.orders.iter().map(|o| o.ordered_on).max()
+                && last > on
+            {
+                return Err(Error::Refused(format!(
+                    "subject {} has an order dated after --on: the relationship ends on or after its last order ({last})",
+                    subject.id
+                )));
+            }
+            subject.relationship_end = Some(on);
+            (AuditAction::RecordEnd, "relationship_end")
         }
         Fact::Order {
             product,
@@ -180,7 +207,9 @@ pub fn record(
     audit::append(
         &mut register.audit,
         ctx,
-        audit::Entry::new(action).subject(&id).fields([field]),
+        audit::Entry::new(action)
+            .subject(&id)
+            .fields([field].into_iter().chain(also)),
     );
     Ok(id)
 }

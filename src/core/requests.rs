@@ -1,7 +1,7 @@
 //! Data-subject requests and their legal deadlines (LEGAL §1): open, extend, close, refuse,
 //! and the cron check of what is due. Dates come from `calendar`; nothing here reads a clock.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use crate::core::calendar;
@@ -201,11 +201,14 @@ pub fn link_request(register: &mut Register, id: &str, subject: &SubjectId) -> R
 
 /// How urgent a date is, for the cron check: 7, 3 and 0 days before, and after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub enum Alert {
+    #[serde(rename = "overdue")]
     Overdue,
+    #[serde(rename = "due-today")]
     DueToday,
+    #[serde(rename = "within-3-days")]
     Within3Days,
+    #[serde(rename = "within-7-days")]
     Within7Days,
 }
 
@@ -219,16 +222,27 @@ pub fn alert_for(days_left: i64) -> Option<Alert> {
     }
 }
 
-/// One line of the cron check.
+/// One line of the cron check: a request, an open breach's notification (see
+/// `core::breach`) or an Art. 19 task open longer than `TASK_DAYS`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeadlineRow {
-    pub id: RequestId,
-    pub kind: RequestKind,
+    /// `R-0001`, `B-0001` or `T-0001`.
+    pub id: String,
+    /// The request's kind (`access`, …), `breach-notification`,
+    /// `breach-subjects-notification` or `recipient-notification`.
+    pub kind: String,
     pub subject: Option<SubjectId>,
+    /// The day the request was received, the breach became known, the task was created.
     pub received: NaiveDate,
     pub deadline: NaiveDate,
-    pub status: RequestStatus,
+    /// `open` or `extended` for a request, `open` for a breach or a task.
+    pub status: String,
     pub days_left: i64,
+    /// The exact moment of a breach deadline, RFC 3339 with the Helsinki offset; `null` for
+    /// date deadlines.
+    pub due_at: Option<DateTime<FixedOffset>>,
+    /// Whole hours from now to `due_at` (negative when overdue); `null` for date deadlines.
+    pub hours_left: Option<i64>,
     /// The last day to tell the subject of an extension (the one-month due date), while the
     /// request is open and not extended.
     pub extension_notice_by: Option<NaiveDate>,
@@ -253,13 +267,15 @@ pub fn deadlines(register: &Register, today: NaiveDate, within: i64) -> Vec<Dead
             // of the sooner of the two dates is the one to show.
             let soonest = notice_days.map_or(days_left, |n| n.min(days_left));
             DeadlineRow {
-                id: r.id.clone(),
-                kind: r.kind,
+                id: r.id.0.clone(),
+                kind: kind_name(r.kind).to_owned(),
                 subject: r.subject.clone(),
                 received: r.received,
                 deadline: r.deadline,
-                status: r.status,
+                status: status_name(r.status).to_owned(),
                 days_left,
+                due_at: None,
+                hours_left: None,
                 extension_notice_by: notice_by,
                 extension_notice_days_left: notice_days,
                 alert: alert_for(soonest),
@@ -269,4 +285,76 @@ pub fn deadlines(register: &Register, today: NaiveDate, within: i64) -> Vec<Dead
         .collect();
     rows.sort_by_key(|r| (r.deadline, r.id.clone()));
     rows
+}
+
+/// How long an Art. 19 task may stay open before the cron check reports it.
+pub const TASK_DAYS: u64 = 30;
+
+/// The Art. 19 notification tasks open longer than `TASK_DAYS`: overdue rows of the cron
+/// check (`recipient-notification`).
+pub fn overdue_tasks(register: &Register, today: NaiveDate) -> Vec<DeadlineRow> {
+    register
+        .tasks
+        .iter()
+        .filter(|t| t.done.is_none())
+        .filter_map(|t| {
+            let deadline = t.created.checked_add_days(chrono::Days::new(TASK_DAYS))?;
+            let days_left = (deadline - today).num_days();
+            (days_left < 0).then(|| DeadlineRow {
+                id: t.id.clone(),
+                kind: "recipient-notification".to_owned(),
+                subject: Some(t.subject.clone()),
+                received: t.created,
+                deadline,
+                status: "open".to_owned(),
+                days_left,
+                due_at: None,
+                hours_left: None,
+                extension_notice_by: None,
+                extension_notice_days_left: None,
+                alert: Some(Alert::Overdue),
+                attention: true,
+            })
+        })
+        .collect()
+}
+
+/// The kebab-case name of a request kind.
+pub fn kind_name(kind: RequestKind) -> &'static str {
+    match kind {
+        RequestKind::Access => "access",
+        RequestKind::Rectification => "rectification",
+        RequestKind::Erasure => "erasure",
+        RequestKind::Restriction => "restriction",
+        RequestKind::Portability => "portability",
+        RequestKind::Objection => "objection",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_names_are_the_contract_s() {
+        let names: Vec<String> = [
+            Alert::Within7Days,
+            Alert::Within3Days,
+            Alert::DueToday,
+            Alert::Overdue,
+        ]
+        .iter()
+        .map(|a| {
+            serde_json::to_value(a)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+        assert_eq!(
+            names,
+            ["within-7-days", "within-3-days", "due-today", "overdue"]
+        );
+    }
 }

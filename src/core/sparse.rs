@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::core::breach::Breach;
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{
     AuditEvent, Description, Encryption, ErasureGuard, ErasureReceipt, FORMAT_VERSION,
@@ -35,9 +36,14 @@ struct SparseDocument<'a> {
     tasks: Vec<NotificationTask>,
     erased: ErasureGuard,
     erasures: Vec<ErasureReceipt>,
+    #[serde(default)]
+    breaches: Vec<Breach>,
     #[serde(borrow)]
     audit: Vec<&'a RawValue>,
 }
+
+/// The selector that asks a sparse load for every subject (`retention apply` reads them all).
+pub const ALL_SUBJECTS: &str = "*";
 
 /// What a sparse load left unparsed, to be written back around the parsed `Register`
 /// (the wanted subjects, the last audit event, everything else whole).
@@ -61,6 +67,7 @@ pub fn load<'a>(
         _ => return Ok(None),
     };
     let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
+    let everyone = wanted_ids.contains(ALL_SUBJECTS);
     let wanted_emails: HashSet<String> = wanted
         .iter()
         .filter(|w| w.contains('@'))
@@ -78,7 +85,8 @@ pub fn load<'a>(
             None => serde_json::from_str(raw.get()).map_err(format::describe_json_error)?,
         };
         let email = key.email.as_deref().map(validate::email_key);
-        let wanted = wanted_ids.contains(key.id.as_ref())
+        let wanted = everyone
+            || wanted_ids.contains(key.id.as_ref())
             || email.as_ref().is_some_and(|e| wanted_emails.contains(e));
         let id = key.id.into_owned();
         if wanted {
@@ -123,6 +131,7 @@ pub fn load<'a>(
         tasks: document.tasks,
         erased: document.erased,
         erasures: document.erasures,
+        breaches: document.breaches,
         audit: last,
         unloaded,
         upgrade_notes: Vec::new(),
@@ -200,6 +209,8 @@ impl Sparse<'_> {
         json(out, &r.erased)?;
         out.write_all(b",\"erasures\":")?;
         json(out, &r.erasures)?;
+        out.write_all(b",\"breaches\":")?;
+        json(out, &r.breaches)?;
         out.write_all(b",\"audit\":[")?;
         let mut first = true;
         for raw in &self.audit_prefix {
@@ -346,6 +357,26 @@ mod tests {
             })
         });
         same_as_full(|| Change::PurgeExpired);
+        same_as_full(|| Change::Record {
+            subject: second.clone(),
+            fact: Fact::End(ctx().today),
+        });
+        // Every subject loaded (`ALL_SUBJECTS`); nothing is due on the register's first day.
+        same_as_full(|| Change::ApplyRetention);
+        same_as_full(|| {
+            Change::OpenBreach(crate::core::breach::NewBreach {
+                aware: ctx().now,
+                nature: "a lost laptop".into(),
+                categories: vec!["contact".into()],
+                subjects: vec!["person4@example.fi".into()],
+                approx_subjects: Some(1),
+                approx_records: None,
+                risk: crate::core::breach::BreachRisk::Risk,
+                risk_reason: None,
+                consequences: None,
+                measures: None,
+            })
+        });
     }
 
     #[test]

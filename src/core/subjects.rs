@@ -294,6 +294,7 @@ fn build_subject(
         consents,
         disclosures: Vec::new(),
         corrections: Vec::new(),
+        relationship_end: None,
         created: ctx.now,
         updated: ctx.now,
     })

@@ -42,7 +42,7 @@ pub fn format_1_to_2(document: &mut Value, notes: &mut Vec<String>) -> Result<()
         subject.entry("objections").or_insert_with(|| json!([]));
     }
     root.insert("format".into(), json!(2));
-    Ok(())
+    crate::core::retention::upgrade_retention_v2(document, notes)
 }
 
 /// The day of the register's first audit event (its creation), as `YYYY-MM-DD`.

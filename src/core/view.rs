@@ -39,6 +39,8 @@ struct RawRegister<'a> {
     _erased: IgnoredAny,
     #[serde(rename = "erasures")]
     _erasures: IgnoredAny,
+    #[serde(rename = "breaches", default)]
+    _breaches: Option<IgnoredAny>,
     #[serde(borrow)]
     audit: Vec<&'a RawValue>,
 }
@@ -175,6 +177,7 @@ pub fn decode_subject(
                 entries: Vec::new(),
             },
             erasures: Vec::new(),
+            breaches: Vec::new(),
             audit,
             unloaded: Default::default(),
             upgrade_notes: Vec::new(),

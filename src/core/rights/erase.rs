@@ -58,6 +58,28 @@ pub fn erase_subject(
     erase_as(register, selector, reason, request, ctx, AuditAction::Erase)
 }
 
+/// Erases a subject whose retention period ended (Art. 5(1)(e)), exactly as `erase_subject`
+/// does; the receipt's reason says `retention`, the category and the day it was due.
+pub fn erase_for_retention(
+    register: &mut Register,
+    subject: &crate::core::model::SubjectId,
+    category: &str,
+    due: NaiveDate,
+    ctx: &Context,
+) -> Result<ErasureReceipt> {
+    let reason = format!(
+        "retention: the retention period of category `{category}` ended on {due} (Art. 5(1)(e))"
+    );
+    erase_as(
+        register,
+        &subject.0,
+        &reason,
+        None,
+        ctx,
+        AuditAction::EraseRetention,
+    )
+}
+
 fn erase_as(
     register: &mut Register,
     selector: &str,
@@ -215,14 +237,7 @@ pub fn replay_erasures(
 /// Purges kept records whose retain-until date has passed. Returns how many were purged.
 pub fn purge_expired(register: &mut Register, ctx: &Context) -> usize {
     let before = register.retained.len();
-    let mut purged_subjects = Vec::new();
-    register.retained.retain(|record| {
-        let keep = record.retain_until >= ctx.today;
-        if !keep && !purged_subjects.contains(&record.subject) {
-            purged_subjects.push(record.subject.clone());
-        }
-        keep
-    });
+    let purged_subjects = purge_retained(register, ctx.today);
     for subject in &purged_subjects {
         audit::append(
             &mut register.audit,
@@ -233,6 +248,23 @@ pub fn purge_expired(register: &mut Register, ctx: &Context) -> usize {
         );
     }
     before - register.retained.len()
+}
+
+/// Removes kept records whose retain-until date is before `today`, without an audit event;
+/// returns the subjects they belonged to, each once, in the order met.
+pub fn purge_retained(
+    register: &mut Register,
+    today: NaiveDate,
+) -> Vec<crate::core::model::SubjectId> {
+    let mut purged_subjects = Vec::new();
+    register.retained.retain(|record| {
+        let keep = record.retain_until >= today;
+        if !keep && !purged_subjects.contains(&record.subject) {
+            purged_subjects.push(record.subject.clone());
+        }
+        keep
+    });
+    purged_subjects
 }
 
 #[cfg(test)]
