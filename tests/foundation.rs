@@ -450,7 +450,7 @@ fn the_age_binary_decrypts_the_register() {
         subjects: Vec<ExportedSubject>,
     }
     let plain: Plain = serde_json::from_slice(&output.stdout).expect("age prints the JSON");
-    assert_eq!(plain.format, 1);
+    assert_eq!(plain.format, rekisteri::core::model::FORMAT_VERSION);
     assert_eq!(ids_of(&plain.subjects), ids);
 }
 

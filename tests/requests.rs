@@ -578,3 +578,89 @@ fn a_request_without_a_subject_is_tied_to_the_subject_it_is_first_used_for() {
         "the refused objection was not recorded"
     );
 }
+
+#[test]
+fn close_sent_records_each_document_by_fingerprint_and_show_lists_it_with_the_outcome() {
+    use sha2::Digest;
+    let register = Register::new();
+    let id = register.add(&["--name", "Maija", "--email", "maija@example.fi"]);
+    register.ok(&[
+        "request",
+        "open",
+        "--kind",
+        "access",
+        "--subject",
+        &id,
+        "--received",
+        "2025-03-03",
+        "--channel",
+        "email",
+        "--identity-check",
+        "replied from the address on file",
+    ]);
+    let content = "CONTENT-OF-THE-REPLY-Zq7 Hyvä Maija, ohessa tietosi.";
+    std::fs::write(register.root().join("vastaus.txt"), content).unwrap();
+    std::fs::write(register.root().join("liite.json"), "{}").unwrap();
+    register.ok(&[
+        "request",
+        "close",
+        "R-0001",
+        "--outcome",
+        "report sent by email",
+        "--sent",
+        "vastaus.txt",
+        "--sent",
+        "liite.json",
+    ]);
+    let shown: serde_json::Value = register.json(&["request", "show", "R-0001"]);
+    let sent = shown["request"]["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0]["name"], "vastaus.txt");
+    assert_eq!(
+        sent[0]["sha256"],
+        hex::encode(sha2::Sha256::digest(content.as_bytes()))
+    );
+    assert_eq!(sent[0]["bytes"], content.len());
+    assert_eq!(sent[0]["on"], support::TODAY);
+    assert!(
+        !register.plaintext().contains("CONTENT-OF-THE-REPLY-Zq7"),
+        "no content is kept"
+    );
+    // The table and the CSV show the outcome, the identity check and what was sent.
+    for format in ["table", "csv"] {
+        let text = register.ok(&["--format", format, "request", "show", "R-0001"]);
+        for expected in [
+            "report sent by email",
+            "replied from the address on file",
+            "vastaus.txt",
+            sent[0]["sha256"].as_str().unwrap(),
+        ] {
+            assert!(text.contains(expected), "{format}: {expected}\n{text}");
+        }
+    }
+    // A missing file changes nothing.
+    register.ok(&[
+        "request",
+        "open",
+        "--kind",
+        "access",
+        "--subject",
+        &id,
+        "--received",
+        "2025-03-03",
+        "--channel",
+        "email",
+    ]);
+    register.fails(
+        &[
+            "request",
+            "close",
+            "R-0002",
+            "--outcome",
+            "sent",
+            "--sent",
+            "missing.pdf",
+        ],
+        66,
+    );
+}

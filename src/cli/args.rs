@@ -514,6 +514,10 @@ pub enum RequestCommand {
         id: String,
         #[arg(long)]
         outcome: String,
+        /// A document sent to the subject in answer: its name, SHA-256, size and today's
+        /// date are recorded, never its content. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        sent: Vec<std::path::PathBuf>,
     },
     /// Refuse a request, with its written justification (Art. 12(4)-(5)).
     Refuse {

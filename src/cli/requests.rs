@@ -8,7 +8,7 @@ use crate::cli::commands::{apply, say};
 use crate::cli::rights::channel;
 use crate::cli::{Output, context, open_store, render};
 use crate::core::change::{Applied, Change};
-use crate::core::model::{AuditEvent, Request, RequestKind};
+use crate::core::model::{AuditEvent, Request, RequestKind, SentDocument};
 use crate::core::requests::{self, DeadlineRow, NewRequest, status_name};
 use crate::core::{audit as trail, select};
 use crate::error::{Error, Result};
@@ -78,6 +78,90 @@ fn one_request(request: &Request, format: Format) -> Result<String> {
     }
 }
 
+/// The fingerprint of a document sent to a subject: its file name, SHA-256 and size.
+fn fingerprint(path: &std::path::Path, on: chrono::NaiveDate) -> Result<SentDocument> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::InputMissing {
+            path: path.to_owned(),
+        },
+        _ => Error::io(path, e),
+    })?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let read = file.read(&mut buffer).map_err(|e| Error::io(path, e))?;
+        if read == 0 {
+            break;
+        }
+        bytes += read as u64;
+        hasher.update(&buffer[..read]);
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(SentDocument {
+        name,
+        sha256: hex::encode(hasher.finalize()),
+        bytes,
+        on,
+    })
+}
+
+/// One request in full, as `field,value` rows: the identity check, the extension, the
+/// outcome and every document sent, which the one-line list leaves out.
+fn request_details(r: &Request, format: Format) -> Result<String> {
+    let mut rows: Vec<Vec<String>> = vec![
+        vec!["id".into(), r.id.0.clone()],
+        vec!["kind".into(), name_of(&r.kind)],
+        vec!["subject".into(), opt(&r.subject)],
+        vec!["received".into(), r.received.to_string()],
+        vec!["channel".into(), r.channel.as_str().to_owned()],
+        vec!["identity_check".into(), opt(&r.identity_check)],
+        vec!["due".into(), r.due.to_string()],
+        vec!["deadline".into(), r.deadline.to_string()],
+        vec!["status".into(), status_name(r.status).to_owned()],
+    ];
+    if let Some(extension) = &r.extension {
+        rows.push(vec![
+            "extension_notified_on".into(),
+            extension.notified_on.to_string(),
+        ]);
+        rows.push(vec!["extension_reason".into(), extension.reason.clone()]);
+    }
+    if let Some(resolution) = &r.resolution {
+        let what = if r.status == crate::core::model::RequestStatus::Refused {
+            "refusal_reason"
+        } else {
+            "outcome"
+        };
+        rows.push(vec!["resolved".into(), resolution.on.to_string()]);
+        rows.push(vec![what.into(), resolution.text.clone()]);
+    }
+    for document in &r.sent {
+        rows.push(vec![
+            "sent".into(),
+            format!(
+                "{} ({} bytes, SHA-256 {}) on {}",
+                document.name, document.bytes, document.sha256, document.on
+            ),
+        ]);
+    }
+    match format {
+        Format::Csv => render::csv_text(&["field", "value"], rows),
+        _ => {
+            let mut table = render::table(&["field", "value"]);
+            for row in rows {
+                table.add_row(row);
+            }
+            Ok(format!("{table}\n"))
+        }
+    }
+}
+
 pub fn request(
     global: &Global,
     command: RequestCommand,
@@ -109,7 +193,7 @@ pub fn request(
                     "events": events,
                 }))?,
                 format => {
-                    let mut text = one_request(request, format)?;
+                    let mut text = request_details(request, format)?;
                     text.push_str(&events_text(&events, format)?);
                     text
                 }
@@ -137,7 +221,14 @@ pub fn request(
             reason,
             notified_on,
         },
-        RequestCommand::Close { id, outcome } => Change::CloseRequest { id, outcome },
+        RequestCommand::Close { id, outcome, sent } => Change::CloseRequest {
+            id,
+            outcome,
+            sent: sent
+                .iter()
+                .map(|path| fingerprint(path, ctx.today))
+                .collect::<Result<Vec<_>>>()?,
+        },
         RequestCommand::Refuse { id, reason } => Change::RefuseRequest { id, reason },
     };
     let (request, message) = match apply(&store, change, &ctx)? {

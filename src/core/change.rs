@@ -79,6 +79,7 @@ pub enum Change {
     CloseRequest {
         id: String,
         outcome: String,
+        sent: Vec<crate::core::model::SentDocument>,
     },
     RefuseRequest {
         id: String,
@@ -335,8 +336,8 @@ pub fn apply(
             notified_on,
             ctx,
         )?),
-        Change::CloseRequest { id, outcome } => {
-            Applied::Request(requests::close_request(register, &id, &outcome, ctx)?)
+        Change::CloseRequest { id, outcome, sent } => {
+            Applied::Request(requests::close_request(register, &id, &outcome, sent, ctx)?)
         }
         Change::RefuseRequest { id, reason } => {
             let (request, late) = requests::refuse_request(register, &id, &reason, ctx)?;

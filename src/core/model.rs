@@ -708,6 +708,20 @@ pub struct Request {
     pub extension: Option<Extension>,
     /// The outcome when closed, or the written justification when refused.
     pub resolution: Option<Resolution>,
+    /// What was sent to the subject in answer (Art. 5(2)): a fingerprint of each document,
+    /// never its content.
+    pub sent: Vec<SentDocument>,
+}
+
+/// One document sent in answer to a request: its file name, SHA-256, size and the date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentDocument {
+    pub name: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    pub bytes: u64,
+    pub on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

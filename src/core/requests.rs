@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::core::calendar;
 use crate::core::model::{
     AuditAction, Channel, Extension, Register, Request, RequestId, RequestKind, RequestStatus,
-    Resolution, SubjectId,
+    Resolution, SentDocument, SubjectId,
 };
 use crate::core::{Context, audit, select, validate};
 use crate::error::{Error, Result};
@@ -54,6 +54,7 @@ pub fn open_request(register: &mut Register, new: NewRequest, ctx: &Context) -> 
         status: RequestStatus::Open,
         extension: None,
         resolution: None,
+        sent: Vec::new(),
     };
     register.requests.push(request.clone());
     let mut entry = audit::Entry::new(AuditAction::RequestOpen)
@@ -137,17 +138,31 @@ pub fn extend_request(
     Ok(record(register, ctx, AuditAction::RequestExtend, index))
 }
 
-/// Closes a request with its outcome.
+/// Closes a request with its outcome and the fingerprints of the documents sent.
 pub fn close_request(
     register: &mut Register,
     id: &str,
     outcome: &str,
+    sent: Vec<SentDocument>,
     ctx: &Context,
 ) -> Result<Request> {
     let outcome =
         validate::text(outcome, true).map_err(|e| Error::field("--outcome", "outcome", e))?;
+    let mut checked = Vec::with_capacity(sent.len());
+    for document in sent {
+        let name =
+            validate::text(&document.name, false).map_err(|e| Error::field("--sent", "name", e))?;
+        if document.sha256.len() != 64 || !document.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(Error::InvalidInput {
+                context: "--sent".into(),
+                message: "the fingerprint is not a SHA-256 in hex".into(),
+            });
+        }
+        checked.push(SentDocument { name, ..document });
+    }
     let index = open_index(register, id)?;
     let request = &mut register.requests[index];
+    request.sent.extend(checked);
     request.status = RequestStatus::Closed;
     request.resolution = Some(Resolution {
         on: ctx.today,

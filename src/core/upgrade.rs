@@ -41,6 +41,13 @@ pub fn format_1_to_2(document: &mut Value, notes: &mut Vec<String>) -> Result<()
         subject.entry("restrictions").or_insert_with(|| json!([]));
         subject.entry("objections").or_insert_with(|| json!([]));
     }
+    if let Some(requests) = root.get_mut("requests").and_then(Value::as_array_mut) {
+        for request in requests {
+            if let Some(request) = request.as_object_mut() {
+                request.entry("sent").or_insert_with(|| json!([]));
+            }
+        }
+    }
     root.insert("format".into(), json!(2));
     crate::core::retention::upgrade_retention_v2(document, notes)
 }

@@ -207,6 +207,10 @@ pub fn scrub_requests(register: &mut Register, subject: &crate::core::model::Sub
         if let Some(resolution) = request.resolution.as_mut() {
             resolution.text.clear();
         }
+        // A file name may name the person; the fingerprint, size and date stay as evidence.
+        for document in &mut request.sent {
+            document.name.clear();
+        }
     }
 }
 
