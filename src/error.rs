@@ -66,6 +66,9 @@ pub enum Error {
     #[error("the register holds no notice of that version (it holds: {known})")]
     NoSuchNoticeVersion { known: String },
 
+    #[error("{dir}: the directory does not exist")]
+    DirectoryMissing { dir: PathBuf },
+
     #[error("{0}")]
     Refused(String),
 
@@ -188,7 +191,9 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::RestoredErased { .. }
             | Error::FormatTooNew { .. } => 65,
-            Error::RegisterMissing { .. } | Error::InputMissing { .. } => 66,
+            Error::RegisterMissing { .. }
+            | Error::InputMissing { .. }
+            | Error::DirectoryMissing { .. } => 66,
             Error::NoSuchSubject(_)
             | Error::AmbiguousSubject { .. }
             | Error::NoSuchRequest(_)
@@ -230,6 +235,10 @@ impl Error {
             Error::ObjectionNotApplicable { .. } => {
                 "to stop direct marketing use `rekisteri object SUBJECT` without --purpose; nothing was changed".into()
             }
+            Error::DirectoryMissing { dir } => format!(
+                "create it first, readable by you only: mkdir -p -m 700 {}",
+                dir.display()
+            ),
             Error::NoSuchNoticeVersion { .. } => {
                 "give one of the versions listed; `rekisteri notice` shows the one in force".into()
             }

@@ -116,8 +116,8 @@ pub enum Command {
     Schema,
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or with DIR write one page per command into DIR.
+    Man(ManArgs),
     /// Run the whole life of a register on the embedded example, in a temporary directory.
     Demo,
     // Retention and breaches
@@ -454,6 +454,13 @@ pub struct RekeyArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write `rekisteri.1`, `rekisteri-add.1`, … into this directory (made when missing),
+    /// e.g. ~/.local/share/man/man1.
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -51,7 +51,16 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
             clap_complete::generate(args.shell, &mut Cli::command(), "rekisteri", &mut out);
             Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
         }
-        Command::Man => {
+        Command::Man(crate::cli::args::ManArgs { dir: Some(dir) }) => {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| Error::io(&dir, e))?;
+            say(format_args!(
+                "wrote the man pages into {}: `man rekisteri`, `man rekisteri-add`, …",
+                dir.display()
+            ));
+            Ok(Output::default())
+        }
+        Command::Man(_) => {
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)
@@ -89,6 +98,20 @@ fn keygen(args: &KeygenArgs) -> Result<Output> {
     ));
     match &args.output {
         Some(path) => {
+            // `keygen -o ~/.config/rekisteri/key.txt` on a fresh machine: the directories
+            // are made, readable by this user only.
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+                && !parent.exists()
+            {
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt;
+                    builder.mode(0o700);
+                }
+                builder.create(parent).map_err(|e| Error::io(parent, e))?;
+            }
             atomic::create_secret_file(path, text.as_bytes())?;
             say(format_args!("Public key: {recipient}"));
             Ok(Output::default())
@@ -343,6 +366,13 @@ fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> 
             path: global.file.clone(),
         });
     }
+    if let Some(parent) = global.file.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return Err(Error::DirectoryMissing {
+            dir: parent.to_owned(),
+        });
+    }
     let description = match &args.metadata {
         Some(path) => read_metadata(path)?,
         None => parse_metadata("examples/twebs.json", EXAMPLE_METADATA.as_bytes())?,
@@ -470,6 +500,11 @@ fn add(
 
 /// Applies one change through the store's write path.
 pub fn apply(store: &Store<'_>, change: Change, ctx: &crate::core::Context) -> Result<Applied> {
+    if ctx.actor == "unknown" {
+        say(
+            "warning: nobody is named as the actor: the audit trail records `unknown`; set --actor, REKISTERI_ACTOR or USER",
+        );
+    }
     let subjects = change.subjects();
     store.update_subjects(&subjects, |register| {
         change::apply(register, change, ctx, &mut RandomIds)

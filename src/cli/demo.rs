@@ -232,6 +232,20 @@ fn steps() -> Vec<Vec<&'static str>> {
         ],
         vec!["breach", "list"],
         vec!["audit", "tasks"],
+        // Juha asked for his data in a portable form 25 days ago; it is still open, so the
+        // deadline check shows how many days are left.
+        vec![
+            "request",
+            "open",
+            "--kind",
+            "portability",
+            "--subject",
+            "juha.makinen@example.com",
+            "--received",
+            "TODAY-25",
+            "--channel",
+            "email",
+        ],
         vec!["request", "list"],
         vec!["audit", "deadlines"],
         vec!["audit", "log"],
@@ -262,8 +276,19 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
     let file = path("register.age").display().to_string();
     let twebs = path("twebs.json").display().to_string();
     let customers = path("customers.csv").display().to_string();
-    let today = crate::cli::context(global).today.to_string();
+    let today_date = crate::cli::context(global).today;
+    let today = today_date.to_string();
+    let days_ago_25 = (today_date - chrono::Duration::days(25)).to_string();
     let source = passphrase::TerminalOrFile::from_env();
+    // The trail records who acted; with no --actor, REKISTERI_ACTOR or USER it would say
+    // `unknown` for every step.
+    let actor = match crate::cli::known_actor(global) {
+        Some(_) => None,
+        None => {
+            line("# No --actor, REKISTERI_ACTOR or USER is set: the steps act as `demo`.");
+            Some("demo".to_owned())
+        }
+    };
 
     let mut all = vec![vec!["keygen".to_owned(), "-o".to_owned(), key.clone()]];
     for step in steps() {
@@ -271,10 +296,14 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
         if global.today.is_some() {
             argv.extend(["--today".to_owned(), today.clone()]);
         }
+        if let Some(actor) = &actor {
+            argv.extend(["--actor".to_owned(), actor.clone()]);
+        }
         argv.extend(step.iter().map(|arg| match *arg {
             "twebs.json" => twebs.clone(),
             "customers.csv" => customers.clone(),
             "TODAY" => today.clone(),
+            "TODAY-25" => days_ago_25.clone(),
             // A time today, for `breach … --aware/--on "TODAY HH:MM"`.
             time if time.starts_with("TODAY ") => format!("{today}{}", &time[5..]),
             other => other.to_owned(),
@@ -305,7 +334,7 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "\n# On disk the register is ciphertext only; its first line is `{}`.\n# `age -d -i $DEMO/key.txt $DEMO/register.age | jq .` shows the JSON.\n# The temporary directory is removed now.",
+        "\n# On disk the register was ciphertext only; its first line was `{}`.\n# The temporary directory is removed now. To start a register of your own:\n#   rekisteri keygen -o ~/.config/rekisteri/key.txt\n#   export REKISTERI_FILE=~/rekisteri/register.age REKISTERI_IDENTITY=~/.config/rekisteri/key.txt\n#   mkdir -p -m 700 ~/rekisteri && rekisteri init --metadata examples/twebs.json\n#   rekisteri add --from examples/customers.csv && rekisteri export\n#   age -d -i ~/.config/rekisteri/key.txt ~/rekisteri/register.age | jq .",
         String::from_utf8_lossy(first_line)
     );
     Ok(Output::default())

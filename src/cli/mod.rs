@@ -118,15 +118,19 @@ pub fn helsinki_today() -> NaiveDate {
         .date_naive()
 }
 
-/// The context a command acts in. With `--today`, the clock is fixed too: timestamps are
-/// that day at 12:00 UTC, so a run with the same `--today` is reproducible.
-pub fn context(global: &Global) -> Context {
-    let actor = global
+/// Who acts: `--actor` / `REKISTERI_ACTOR`, else `$USER`; `None` when neither is set.
+pub fn known_actor(global: &Global) -> Option<String> {
+    global
         .actor
         .clone()
         .filter(|a| !a.trim().is_empty())
         .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "unknown".into());
+}
+
+/// The context a command acts in. With `--today`, the clock is fixed too: timestamps are
+/// that day at 12:00 UTC, so a run with the same `--today` is reproducible.
+pub fn context(global: &Global) -> Context {
+    let actor = known_actor(global).unwrap_or_else(|| "unknown".into());
     match global.today {
         Some(today) => Context {
             actor,

@@ -430,7 +430,10 @@ pub fn audit(
             rows.sort_by(|a, b| (a.deadline, &a.id, &a.kind).cmp(&(b.deadline, &b.id, &b.kind)));
             let attention = rows.iter().filter(|r| r.attention).count();
             let code = u8::from(attention > 0);
-            if quiet && attention == 0 {
+            let open_tasks = register.tasks.iter().filter(|t| t.done.is_none()).count();
+            // Quiet (cron) prints nothing only when nothing needs doing: open Art. 19 tasks
+            // are said even before they are 30 days old, without the table.
+            if quiet && attention == 0 && open_tasks == 0 {
                 return Ok(Output::default());
             }
             if attention > 0 {
@@ -438,11 +441,13 @@ pub fn audit(
                     "{attention} deadline(s) overdue or due within {within} day(s)"
                 ));
             }
-            let open_tasks = register.tasks.iter().filter(|t| t.done.is_none()).count();
             if open_tasks > 0 {
                 say(format_args!(
-                    "{open_tasks} recipient notification(s) open (Art. 19): see `rekisteri audit tasks`"
+                    "{open_tasks} recipient notification task(s) open (Art. 19): see `rekisteri audit tasks`"
                 ));
+            }
+            if quiet && attention == 0 {
+                return Ok(Output::default());
             }
             Ok(Output {
                 stdout: deadlines_text(&rows, global.format)?,

@@ -15,7 +15,7 @@ use crate::store::keys::PassphraseSource;
 fn tasks_note(tasks: usize) {
     if tasks > 0 {
         say(format_args!(
-            "{tasks} recipient(s) must be told (Art. 19): see `rekisteri audit tasks`"
+            "{tasks} recipient notification task(s) created (Art. 19): see `rekisteri audit tasks`"
         ));
     }
 }

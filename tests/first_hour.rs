@@ -1,0 +1,142 @@
+//! A newcomer's first hour: what the README's first commands do on a fresh machine — a key
+//! in a directory that does not exist yet, a register in one that does not, the cron check
+//! while recipients still wait to be told, and the demo run without a user name.
+
+mod support;
+
+use support::{Register, TODAY, rekisteri, stderr, stdout};
+
+#[test]
+fn keygen_creates_the_missing_directories_readable_by_the_user_only() {
+    let home = tempfile::tempdir().unwrap();
+    let output = rekisteri(home.path(), TODAY)
+        .args(["keygen", "-o", ".config/rekisteri/key.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let key = home.path().join(".config/rekisteri/key.txt");
+    assert!(key.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&key), 0o600);
+        assert_eq!(mode(&home.path().join(".config/rekisteri")), 0o700);
+        assert_eq!(mode(&home.path().join(".config")), 0o700);
+    }
+}
+
+#[test]
+fn init_in_a_missing_directory_names_the_directory_and_says_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let keygen = rekisteri(home.path(), TODAY)
+        .args(["keygen", "-o", "key.txt"])
+        .output()
+        .unwrap();
+    assert!(keygen.status.success());
+    let output = rekisteri(home.path(), TODAY)
+        .args(["-i", "key.txt", "-f", "rekisteri/register.age", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(66));
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("rekisteri: error: rekisteri: the directory does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("hint: create it first") && err.contains("mkdir -p -m 700 rekisteri"));
+    assert!(!err.contains(".lock"), "{err}");
+    assert!(!home.path().join("rekisteri").exists());
+}
+
+#[test]
+fn the_quiet_cron_check_says_so_while_recipients_wait_to_be_told() {
+    let register = Register::new();
+    let id = register.add(&["--name", "Henkilö", "--email", "h@example.fi"]);
+    let quiet = ["audit", "deadlines", "--quiet"];
+    let output = register.run(&quiet);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).is_empty() && stdout(&output).is_empty());
+    register.ok(&[
+        "record",
+        &id,
+        "disclosure",
+        "--recipient",
+        "tilitoimisto",
+        "--fields",
+        "name",
+    ]);
+    let told = register.run(&[
+        "correct",
+        &id,
+        "--set",
+        "name=Henkilö H",
+        "--reason",
+        "typo",
+    ]);
+    assert!(stderr(&told).contains("1 recipient notification task(s) created"));
+    let output = register.run(&quiet);
+    assert_eq!(output.status.code(), Some(0), "a new task is not overdue");
+    assert!(
+        stderr(&output).contains("1 recipient notification task(s) open (Art. 19)"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_demo_without_a_user_name_warns_and_ends_with_something_to_try() {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = rekisteri(cwd.path(), TODAY)
+        .env_remove("USER")
+        .env_remove("REKISTERI_ACTOR")
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("the steps act as `demo`"), "it says who acts");
+    assert!(!text.contains("┆ unknown "), "no step acts as `unknown`");
+    // A request is still open when the deadline check runs, so it shows a row.
+    let check = text
+        .split("audit deadlines\n")
+        .last()
+        .expect("the demo runs the deadline check");
+    assert!(check.contains("portability"), "{check}");
+    assert!(check.contains("within-7-days"), "{check}");
+    // The last lines are commands the user can still run, not a file about to go away.
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("age -d") && last.contains("~/rekisteri/register.age"),
+        "{last}"
+    );
+    assert!(!text.contains("$DEMO/key.txt $DEMO/register.age | jq"));
+}
+
+#[test]
+fn man_writes_one_page_per_command_into_a_directory() {
+    let home = tempfile::tempdir().unwrap();
+    let output = rekisteri(home.path(), TODAY)
+        .args(["man", "share/man/man1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dir = home.path().join("share/man/man1");
+    for page in [
+        "rekisteri.1",
+        "rekisteri-add.1",
+        "rekisteri-request-open.1",
+        "rekisteri-audit-deadlines.1",
+        "rekisteri-describe.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap_or_default();
+        assert!(text.starts_with(".ie"), "{page} is a roff page");
+    }
+    assert!(
+        !dir.join("rekisteri-generate.1").exists(),
+        "hidden commands get no page"
+    );
+    // Without a directory, the main page goes to stdout as before.
+    let output = rekisteri(home.path(), TODAY).arg("man").output().unwrap();
+    assert!(stdout(&output).contains("rekisteri"));
+}
