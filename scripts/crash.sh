@@ -148,7 +148,7 @@ for ((n = 0; n < KILLS; n++)); do
         # An erasure is journalled before the rename; killed in between, it leaves the old
         # register, which every command refuses until `erase --replay` completes it.
         if ((kind == 2)) && grep -q "^$ID " r.age.erased 2>/dev/null; then
-            if "$BIN" "${GLOBAL[@]}" erase --replay >/dev/null 2>"$STATE/replay.err"; then
+            if "$BIN" "${GLOBAL[@]}" erase --replay --yes >/dev/null 2>"$STATE/replay.err"; then
                 replays=$((replays + 1))
                 read -r LEN HEAD COUNT < <(age -d -i key1.txt -i key2.txt r.age |
                     jq -r '[(.audit | length), .audit[-1].hash, (.subjects | length)] | @tsv')

@@ -266,6 +266,10 @@ pub struct EraseArgs {
     /// journal `<file>.erased`).
     #[arg(long, conflicts_with_all = ["reason", "request"])]
     pub replay: bool,
+    /// With --replay: erase again without asking (it lists what it erases, and asks on a
+    /// terminal).
+    #[arg(long, short = 'y', requires = "replay")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -371,9 +375,9 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// How many subjects.
-    #[arg(long)]
-    pub subjects: usize,
+    /// How many subjects (at most 10 000 000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub subjects: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// A recipient to encrypt to; the -i identities' when absent. Repeatable.
@@ -406,6 +410,10 @@ pub struct RekeyArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Re-encrypt even when none of the -i identities is among the new recipients (you will
+    /// not be able to open the register yourself afterwards).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -495,6 +503,10 @@ pub enum AuditCommand {
         #[arg(long)]
         expect: Option<String>,
     },
+    /// Accept the register as it is now after a deliberate restore of an older copy: this
+    /// machine remembers, per register, how far its audit trail had grown, and refuses every
+    /// change to a register whose trail no longer contains that point (a rollback).
+    AcceptRollback,
     /// The cron check of request deadlines: exit 1 when one is overdue or within the window.
     Deadlines {
         /// The window in days.
