@@ -288,6 +288,9 @@ impl Error {
             Error::AuditBroken { .. } => {
                 "the register was edited outside rekisteri; compare it with a backup".into()
             }
+            Error::Io { source, .. } if source.raw_os_error() == Some(27) => {
+                "the file-size limit (`ulimit -f`) is smaller than the file; raise it and run the command again; the register was not changed".into()
+            }
             Error::Io { .. }
             | Error::InputMissing { .. }
             | Error::Refused(_)

@@ -375,7 +375,14 @@ impl Store<'_> {
             }
         });
         bar.finish_and_clear();
-        written?;
+        written.map_err(|e| match e {
+            // The encryptor names its output `<output>`: here it is the register's new copy.
+            Error::Io { path, source } if path == Path::new("<output>") => Error::Io {
+                path: self.path.clone(),
+                source,
+            },
+            other => other,
+        })?;
         self.remember(&register.erased.key, &TrailPoint::of(&register.audit));
         Ok(outcome)
     }
