@@ -25,6 +25,8 @@ cargo build --release --locked >&2
 BIN=$PWD/target/release/rekisteri
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rekisteri-crash.XXXXXX")
+# Rollback state of this run only, never the user's.
+export XDG_STATE_HOME="$WORK/xdg-state"
 trap 'rm -rf "$WORK"' EXIT
 REG=$WORK/reg              # the register's directory: only what rekisteri writes, and keys
 STATE=$WORK/state          # the harness's own files (decrypted states, moved leftovers)
