@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use support::{Register, TODAY, rekisteri, stderr, stdout};
+use support::{Register, TODAY, rekisteri, stderr};
 
 const REGISTER: &str = "register.age";
 
@@ -99,7 +99,11 @@ fn a_forged_journal_line_is_refused_by_its_number_and_erases_nobody() {
         );
         assert_eq!(bytes(&register), before, "nothing was written");
         std::fs::write(journal(&register), clean).unwrap();
-        assert_eq!(ids(&register), [bertta.clone()], "Bertta is still there");
+        assert_eq!(
+            ids(&register),
+            vec![bertta.clone()],
+            "Bertta is still there"
+        );
     }
 }
 
@@ -693,5 +697,4 @@ fn errors_name_the_kind_of_selector_not_its_value() {
         67,
     );
     assert!(!err.contains("maija"), "{err}");
-    let _ = stdout;
 }
