@@ -135,7 +135,9 @@ pub struct InitArgs {
     /// A file of recipients, one a line, `#` comments allowed. Repeatable.
     #[arg(short = 'R', long = "recipients-file")]
     pub recipients_file: Vec<PathBuf>,
-    /// Encrypt to a passphrase (asked on the terminal, or REKISTERI_PASSPHRASE_FILE).
+    /// Encrypt to a passphrase: asked twice on the terminal, or read from
+    /// REKISTERI_NEW_PASSPHRASE_FILE (or REKISTERI_PASSPHRASE_FILE). At least 12 characters,
+    /// 6 of them different.
     #[arg(long, conflicts_with_all = ["recipient", "recipients_file"])]
     pub passphrase: bool,
     /// The register's description (controller, purposes, …) as JSON; see examples/twebs.json.
@@ -403,8 +405,9 @@ pub struct RekeyArgs {
     /// A file of recipients, one a line, `#` comments allowed. Repeatable.
     #[arg(short = 'R', long = "recipients-file")]
     pub recipients_file: Vec<PathBuf>,
-    /// Encrypt to a new passphrase instead (asked on the terminal, or REKISTERI_PASSPHRASE_FILE
-    /// when there is none; to change an old passphrase, see the README).
+    /// Encrypt to a new passphrase instead: asked twice on the terminal, or read from
+    /// REKISTERI_NEW_PASSPHRASE_FILE (never from REKISTERI_PASSPHRASE_FILE, which holds the
+    /// old one). At least 12 characters, 6 of them different, not the old passphrase.
     #[arg(long, conflicts_with_all = ["recipient", "recipients_file"])]
     pub passphrase: bool,
     /// Do not ask for confirmation.

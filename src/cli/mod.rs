@@ -186,6 +186,7 @@ pub fn open_store<'a>(
         passphrase,
         lock_wait: lock_wait()?,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        read_identity: Default::default(),
     })
 }
 

@@ -46,6 +46,23 @@ pub struct Store<'a> {
     /// Show a progress bar on stderr while a large register is read or written (set when
     /// stderr is a terminal).
     pub progress: bool,
+    /// The device and inode of the register file read last (see `replaced_since_read`).
+    pub read_identity: std::cell::Cell<Option<(u64, u64)>>,
+}
+
+#[cfg(unix)]
+fn metadata_identity(metadata: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn metadata_identity(_: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
+    file.metadata().ok().and_then(|m| metadata_identity(&m))
 }
 
 /// Registers smaller than this are read and written without a progress bar.
@@ -160,7 +177,17 @@ impl Store<'_> {
     /// Reads the file and decrypts it into a zeroizing buffer.
     fn read_plaintext(&self) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
         let (file, size) = self.open_checked_file()?;
+        self.read_identity.set(file_identity(&file));
         self.decrypt(io::BufReader::with_capacity(256 * 1024, file), size)
+    }
+
+    /// True when the register's path no longer names the file read last: a writer replaced
+    /// it meanwhile (every write renames a new file into place). A trail that then looks
+    /// rolled back is only older than the state that writer recorded.
+    fn replaced_since_read(&self) -> bool {
+        let read = self.read_identity.get();
+        let now = fs::metadata(&self.path).ok().map(|m| metadata_identity(&m));
+        read.is_some() && now.is_some() && read != now.flatten()
     }
 
     /// Creates the register file; refuses if it exists.
@@ -206,9 +233,13 @@ impl Store<'_> {
         let (plaintext, passphrase) = self.read_plaintext()?;
         let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
         let now = TrailPoint::of(&register.audit);
-        self.refuse_rollback(&register.erased.key, &now, |seq| {
+        match self.refuse_rollback(&register.erased.key, &now, |seq| {
             full_hash_at(&register, seq)
-        })?;
+        }) {
+            // A writer replaced the file meanwhile; the write re-checks under the lock.
+            Err(Error::RolledBack { .. }) if self.replaced_since_read() => {}
+            other => other?,
+        }
         Ok(Opened {
             register,
             passphrase,
@@ -434,7 +465,9 @@ impl Store<'_> {
         match state::load(&id)? {
             Some(seen) => match rollback::compare(&seen, now, hash_at) {
                 Verdict::Same => {}
-                Verdict::Ahead => self.remember(guard_key, now),
+                Verdict::Ahead => self.remember_if_newer(guard_key, now),
+                // Read just before a writer replaced it: older, not rolled back.
+                Verdict::RolledBack if self.replaced_since_read() => {}
                 Verdict::RolledBack => files::warn(format_args!(
                     "{}: the register's audit trail no longer contains the last state this machine saw ({} events; the file has {}): an older copy was put back, and every change is refused until you put the latest copy back or run `rekisteri audit accept-rollback`",
                     self.path.display(),
@@ -442,9 +475,18 @@ impl Store<'_> {
                     now.count
                 )),
             },
-            None => self.remember(guard_key, now),
+            None => self.remember_if_newer(guard_key, now),
         }
         Ok(())
+    }
+
+    /// After a read: records `point` unless a writer recorded a later one meanwhile.
+    fn remember_if_newer(&self, guard_key: &str, point: &TrailPoint) {
+        let id = derived_keys::register_id(guard_key);
+        match state::load(&id) {
+            Ok(Some(seen)) if seen.count >= point.count => {}
+            _ => self.remember(guard_key, point),
+        }
     }
 
     /// Records `point` as seen. A failure costs only the detection, and is said.
