@@ -290,11 +290,10 @@ fn a_header_with_thousands_of_stanzas_is_refused_at_once_and_without_the_lock() 
 fn an_excessive_scrypt_work_factor_is_refused_at_once() {
     let register = Register::new();
     put_bytes(&register, &hostile_header(0, Some(22)));
-    let pass = path(&register, "pass.txt");
-    std::fs::write(&pass, "kolme iloista kalaa uivat\n").unwrap();
+    let _ = std::fs::remove_file(path(&register, "register.age.lock"));
+    // Refused from the header alone: before a passphrase is asked for, before the lock.
     let output = rekisteri(register.root(), TODAY)
-        .env("REKISTERI_PASSPHRASE_FILE", &pass)
-        .args(["-f", REGISTER, "export"])
+        .args(["-f", REGISTER, "add", "--name", "Kuka Tahansa"])
         .timeout(Duration::from_secs(20))
         .output()
         .unwrap();
@@ -304,6 +303,17 @@ fn an_excessive_scrypt_work_factor_is_refused_at_once() {
         "{}",
         describe(&output)
     );
+    assert!(!path(&register, "register.age.lock").exists());
+    // And with the passphrase at hand, the same.
+    let pass = path(&register, "pass.txt");
+    std::fs::write(&pass, "kolme iloista kalaa uivat\n").unwrap();
+    let output = rekisteri(register.root(), TODAY)
+        .env("REKISTERI_PASSPHRASE_FILE", &pass)
+        .args(["-f", REGISTER, "export"])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(65), "{}", describe(&output));
 }
 
 // ---- Medium: links and odd files ---------------------------------------------------------
