@@ -117,6 +117,10 @@ cd "$WORK"
 
 unset REKISTERI_FILE REKISTERI_IDENTITY REKISTERI_PASSPHRASE_FILE
 export REKISTERI_TODAY=2025-03-05 REKISTERI_ACTOR=bench
+# rekisteri remembers how far each register's audit trail had grown, and refuses changes to
+# an older copy (a rollback). Every timed write starts again from the same copy, so the
+# memory is kept here and forgotten with each fresh copy (each `cp r.age w.age`).
+export XDG_STATE_HOME=$WORK/xdg-state
 
 runs_for() {
     if [[ -n ${BENCH_RUNS:-} ]]; then echo "$BENCH_RUNS"
@@ -208,7 +212,7 @@ for N in "${SIZES[@]}"; do
     # Checks outside the timed part, doubling as the peak-memory measurements.
     say "[$N] peak memory (/usr/bin/time -v): export SUBJECT, correct SUBJECT"
     peak_rss "[$N] export $EMAIL" "$BIN" -f r.age -i key.txt export "$EMAIL" >"$D/rss_export_kb"
-    cp r.age w.age
+    cp r.age w.age && rm -rf "$XDG_STATE_HOME"
     peak_rss "[$N] correct $EMAIL" "$BIN" -f w.age -i key.txt correct "$EMAIL" \
         --set phone=0401234567 --reason bench >"$D/rss_correct_kb"
 
@@ -242,15 +246,15 @@ for N in "${SIZES[@]}"; do
     fi
 
     say "[$N] hyperfine: writes (each run on a fresh copy: --prepare 'cp r.age w.age')"
-    cp r.age w.age
+    cp r.age w.age && rm -rf "$XDG_STATE_HOME"
     writes=("age -d" "$FLOOR_CMD" "correct SUBJECT" "$CORRECT_CMD")
     ((SCRIPTED)) && writes+=("age+jq edit" "$SEDIT_CMD")
-    if ! hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age' -- "${writes[@]}"; then
+    if ! hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age && rm -rf "$XDG_STATE_HOME"' -- "${writes[@]}"; then
         ((SCRIPTED)) || die "[$N] the write benchmark failed"
         echo "age+jq edit failed during the benchmark (out of memory?); timed without it" >>"$D/notes"
         say "[$N] the writes failed with the script; timing again without it"
-        cp r.age w.age
-        hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age' -- "${writes[@]:0:4}"
+        cp r.age w.age && rm -rf "$XDG_STATE_HOME"
+        hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age && rm -rf "$XDG_STATE_HOME"' -- "${writes[@]:0:4}"
     fi
     rm -f w.age w.age.lock w2.age
 
@@ -294,7 +298,7 @@ cp empty.age a.age
     die "add --from rows.csv failed"
 }
 echo "$ADD_ROWS" >"$RES/add_rows"
-hf "$RES/add.json" --warmup 1 --runs 5 --prepare 'cp empty.age a.age' -- \
+hf "$RES/add.json" --warmup 1 --runs 5 --prepare 'cp empty.age a.age && rm -rf "$XDG_STATE_HOME"' -- \
     "add --from rows.csv" "$BIN -f a.age -i key.txt add --from rows.csv > /dev/null"
 rm -f a.age a.age.lock
 

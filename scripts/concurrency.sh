@@ -22,6 +22,8 @@ cargo build --release --locked >&2
 BIN=$PWD/target/release/rekisteri
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rekisteri-concurrency.XXXXXX")
+# Rollback state of this run only, never the user's.
+export XDG_STATE_HOME="$WORK/xdg-state"
 trap 'rm -rf "$WORK"' EXIT
 unset REKISTERI_FILE REKISTERI_IDENTITY REKISTERI_PASSPHRASE_FILE REKISTERI_NEW_PASSPHRASE_FILE
 export REKISTERI_TODAY=2025-03-05 REKISTERI_ACTOR=tester REKISTERI_LOCK_WAIT=30

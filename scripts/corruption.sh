@@ -26,6 +26,8 @@ cargo build --release --locked >&2
 BIN=$PWD/target/release/rekisteri
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rekisteri-corruption.XXXXXX")
+# Rollback state of this run only, never the user's.
+export XDG_STATE_HOME="$WORK/xdg-state"
 trap 'rm -rf "$WORK"' EXIT
 unset REKISTERI_FILE REKISTERI_IDENTITY REKISTERI_PASSPHRASE_FILE \
     REKISTERI_NEW_PASSPHRASE_FILE REKISTERI_LOCK_WAIT

@@ -25,6 +25,8 @@ cargo build --release --locked >&2
 BIN=$PWD/target/release/rekisteri
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rekisteri-crash.XXXXXX")
+# Rollback state of this run only, never the user's.
+export XDG_STATE_HOME="$WORK/xdg-state"
 trap 'rm -rf "$WORK"' EXIT
 REG=$WORK/reg              # the register's directory: only what rekisteri writes, and keys
 STATE=$WORK/state          # the harness's own files (decrypted states, moved leftovers)
@@ -148,7 +150,7 @@ for ((n = 0; n < KILLS; n++)); do
         # An erasure is journalled before the rename; killed in between, it leaves the old
         # register, which every command refuses until `erase --replay` completes it.
         if ((kind == 2)) && grep -q "^$ID " r.age.erased 2>/dev/null; then
-            if "$BIN" "${GLOBAL[@]}" erase --replay >/dev/null 2>"$STATE/replay.err"; then
+            if "$BIN" "${GLOBAL[@]}" erase --replay --yes >/dev/null 2>"$STATE/replay.err"; then
                 replays=$((replays + 1))
                 read -r LEN HEAD COUNT < <(age -d -i key1.txt -i key2.txt r.age |
                     jq -r '[(.audit | length), .audit[-1].hash, (.subjects | length)] | @tsv')

@@ -101,10 +101,10 @@ pub enum Error {
     #[error("{} matches {count} subjects", describe_selector(selector))]
     AmbiguousSubject { selector: String, count: usize },
 
-    #[error("no request `{0}`")]
+    #[error("no request {}", describe_request(.0))]
     NoSuchRequest(String),
 
-    #[error("no task `{0}`")]
+    #[error("no task {}", describe_task(.0))]
     NoSuchTask(String),
 
     #[error("{path}: refusing to overwrite an existing file")]
@@ -143,15 +143,78 @@ pub enum Error {
         "breach {id}: the notification comes after the 72-hour deadline {deadline}, so it states the reasons for the delay (Art. 33(1))"
     )]
     BreachNotificationLate { id: String, deadline: String },
+
+    #[error("{path}: line {line} of the erasure journal {reason}")]
+    JournalLine {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error(
+        "{path}: the register's audit trail no longer contains the last state this machine saw ({seen} events; the file has {found}): an older copy was put back"
+    )]
+    RolledBack {
+        path: PathBuf,
+        seen: u64,
+        found: u64,
+    },
+
+    #[error("{path}: refusing to read the register: {reason}")]
+    UnsafeHeader { path: PathBuf, reason: String },
+
+    #[error("{path}: is {kind}, not a regular file")]
+    NotAFile { path: PathBuf, kind: String },
+
+    #[error("{path}: the register is a symbolic link")]
+    RegisterLink { path: PathBuf },
+
+    #[error("{path}: the file is {size} bytes, more than rekisteri reads ({limit})")]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+
+    #[error("{path}: not enough memory to read the register")]
+    OutOfMemory { path: PathBuf },
+
+    #[error("{0}")]
+    Passphrase(String),
+
+    #[error(
+        "none of the identities given with -i is among the new recipients: after this rekey you could no longer open the register"
+    )]
+    LockOut,
 }
 
-/// A selector as shown in messages: an id as typed, an email address not repeated (it is
-/// personal data, and messages may end up in logs and cron mail).
+/// A selector as shown in messages: its kind, never its value. What a user typed may be a
+/// name or an address (personal data), and messages end up in logs and cron mail.
 fn describe_selector(selector: &str) -> String {
     if selector.contains('@') {
         "the given email address".to_owned()
     } else {
-        format!("`{selector}`")
+        "the given subject id".to_owned()
+    }
+}
+
+/// A request id as shown in messages: in its normal form `R-0007`, or only its kind when
+/// what was typed is not one.
+fn describe_request(id: &str) -> String {
+    match crate::core::select::normalise_request_id(id) {
+        Some(id) => format!("`{id}`"),
+        None => "the given request id".to_owned(),
+    }
+}
+
+/// A task id as shown in messages: `T-0001`-like ids as typed, anything else by its kind.
+fn describe_task(id: &str) -> String {
+    let id = id.trim();
+    if !id.is_empty() && id.len() <= 16 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        format!("`{id}`")
+    } else {
+        "the given task id".to_owned()
     }
 }
 
@@ -206,6 +269,14 @@ impl Error {
             | Error::WrongPassphrase { .. }
             | Error::NoIdentity { .. } => 77,
             Error::Config(_) => 78,
+            Error::JournalLine { .. }
+            | Error::RolledBack { .. }
+            | Error::UnsafeHeader { .. }
+            | Error::NotAFile { .. }
+            | Error::TooLarge { .. }
+            | Error::LockOut => 65,
+            Error::OutOfMemory { .. } => 74,
+            Error::RegisterLink { .. } | Error::Passphrase(_) => 78,
         }
     }
 
@@ -283,10 +354,40 @@ impl Error {
             Error::BreachNotificationLate { id, .. } => format!(
                 "give --delay-reason TEXT with `rekisteri breach notify-authority {id}`; nothing was changed"
             ),
+            Error::Io { source, .. } if source.raw_os_error() == Some(27) => {
+                "the file-size limit (`ulimit -f`) is smaller than the file; raise it and run the command again; the register was not changed".into()
+            }
             Error::Io { .. }
             | Error::InputMissing { .. }
             | Error::Refused(_)
             | Error::Config(_) => return None,
+            Error::JournalLine { .. } => {
+                "the journal was changed outside rekisteri: a forged line could make `erase --replay` erase a customer who was never erased. Check the line's subject id (`rekisteri audit log --subject ID` shows whether it was erased), delete the line if it was not, and run the command again; do not restore the register from a backup, which would bring erased people back".into()
+            }
+            Error::RolledBack { .. } => {
+                "someone with write access (a restored backup, a sync tool, a former employee's copy) put back an older register, which would bring back erased people and dropped recipients; nothing was changed. Put the latest copy back, or, if you restored this one on purpose, run `rekisteri audit accept-rollback` and then `rekisteri erase --replay`".into()
+            }
+            Error::UnsafeHeader { .. } => {
+                "the file was not written by rekisteri (or was written with more recipients than it accepts); restore the register from a copy you trust; the file was not changed".into()
+            }
+            Error::NotAFile { .. } => {
+                "rekisteri reads and writes regular files only; remove what is at that path (it may have been planted there) and run the command again".into()
+            }
+            Error::RegisterLink { .. } => {
+                "every change replaces the file, which would split the link from its target: point -f at the file itself, e.g. -f \"$(readlink -f PATH)\"".into()
+            }
+            Error::TooLarge { .. } => {
+                "this is not a register rekisteri wrote; check the path given with -f".into()
+            }
+            Error::OutOfMemory { .. } => {
+                "free some memory, or run the command on a machine with more; the file was not changed".into()
+            }
+            Error::Passphrase(_) => {
+                "a new passphrase is asked twice on the terminal, or read from the file REKISTERI_NEW_PASSPHRASE_FILE names; it needs at least 12 characters, 6 of them different, and must differ from the old one".into()
+            }
+            Error::LockOut => {
+                "add your own recipient with -r (or pass the identity of one of the new recipients with -i), or give --force if someone else will open the register; nothing was changed".into()
+            }
         })
     }
 }

@@ -287,7 +287,7 @@ fn check(dir: &Path, case: &Case) -> Vec<String> {
             .collect();
         let strays: Vec<&String> = names
             .iter()
-            .filter(|n| ![REGISTER, "r.age.lock", "key1.txt"].contains(&n.as_str()))
+            .filter(|n| ![REGISTER, "r.age.lock", "key1.txt", STATE_DIR].contains(&n.as_str()))
             .collect();
         if !strays.is_empty() {
             problems.push(format!("{what} left files behind: {strays:?}"));

@@ -790,7 +790,7 @@ fn complete_journalled_erasure(
             refused.status.code()
         ));
     }
-    let replay = workspace.run(&["erase", "--replay"]);
+    let replay = workspace.run(&["erase", "--replay", "--yes"]);
     if replay.status.code() != Some(0) {
         problems.push(format!(
             "erase --replay exited {:?}: {}",

@@ -61,7 +61,7 @@ fn rekey_to_another_key_locks_the_old_one_out() {
     let a = &register.key;
     let b = register.world.age_key("b.txt");
 
-    let output = register.run(&["rekey", "-r", &b.recipient, "--yes"]);
+    let output = register.run(&["rekey", "-r", &b.recipient, "--yes", "--force"]);
     expect_ok("rekey -r B --yes", &output);
     let err = stderr(&output);
     assert!(has_line(&err, &format!("+ {}", b.recipient)), "{err}");
@@ -130,7 +130,7 @@ fn rekey_without_yes_and_without_a_terminal_exits_2_and_changes_nothing() {
     for stdin in ["y\n", ""] {
         let output = register
             .cmd()
-            .args(["rekey", "-r", &b.recipient])
+            .args(["rekey", "-r", &b.recipient, "--force"])
             .write_stdin(stdin)
             .output()
             .unwrap();
@@ -174,7 +174,7 @@ fn rekey_to_a_recipients_file_with_comments_and_two_keys() {
         ),
     );
 
-    let output = register.run(&["rekey", "-R", "staff.txt", "--yes"]);
+    let output = register.run(&["rekey", "-R", "staff.txt", "--yes", "--force"]);
     expect_ok("rekey -R staff.txt --yes", &output);
     let err = stderr(&output);
     assert!(has_line(&err, &format!("+ {}", b.recipient)), "{err}");
@@ -307,6 +307,8 @@ fn rekey_to_a_passphrase_and_back() {
             "-r",
             &register.key.recipient,
             "--yes",
+            // No -i: nothing shows that whoever runs it holds A's key.
+            "--force",
         ])
         .output()
         .unwrap();
@@ -450,7 +452,7 @@ fn rekey_from_an_age_key_to_an_ssh_key_and_back() {
     let id = register.add(&["--name", NAME]);
     let ssh = register.world.ssh_key("id_ed25519", "ed25519", &[]);
 
-    let output = register.run(&["rekey", "-r", &ssh.public_line, "--yes"]);
+    let output = register.run(&["rekey", "-r", &ssh.public_line, "--yes", "--force"]);
     expect_ok("rekey -r SSH --yes", &output);
     let err = stderr(&output);
     assert!(has_line(&err, &format!("+ {}", ssh.recipient)), "{err}");
@@ -493,6 +495,7 @@ fn rekey_from_an_age_key_to_an_ssh_key_and_back() {
         "-r",
         &register.key.recipient,
         "--yes",
+        "--force",
     ]);
     expect_ok("rekey -r A --yes (from SSH)", &output);
     let err = stderr(&output);

@@ -71,7 +71,10 @@ fn journal_path(register: &Register) -> std::path::PathBuf {
 
 /// `^[0-9a-f-]{36} \d{4}-\d{2}-\d{2}$`
 fn is_journal_line(line: &str) -> bool {
-    let Some((id, date)) = line.split_once(' ') else {
+    let mut parts = line.split(' ');
+    let (Some(id), Some(date), Some(mac), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
     let id_ok = id.len() == 36 && id.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f' | '-'));
@@ -80,27 +83,36 @@ fn is_journal_line(line: &str) -> bool {
             4 | 7 => c == '-',
             _ => c.is_ascii_digit(),
         });
-    id_ok && date_ok
+    // The HMAC that makes the line unforgeable without the register's key.
+    let mac_ok = mac.len() == 64 && mac.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+    id_ok && date_ok && mac_ok
 }
+
+const MAC: &str = "45992c7596a8cb74605633ad0202f63eddcceb7e7996c21a0d47d16edd9dfe2b";
 
 #[test]
 fn the_journal_line_check_is_strict() {
-    assert!(is_journal_line(
+    assert!(is_journal_line(&format!(
+        "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 2025-03-05 {MAC}"
+    )));
+    assert!(!is_journal_line(
         "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 2025-03-05"
     ));
-    assert!(!is_journal_line(
-        "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 2025-03-05 Elina"
-    ));
-    assert!(!is_journal_line(
-        "0B9E7C1E-3C0D-4F51-9A43-2F6C1D2E8A10 2025-03-05"
-    ));
-    assert!(!is_journal_line("elina@example.fi 2025-03-05"));
-    assert!(!is_journal_line(
-        "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 5.3.2025"
-    ));
+    assert!(!is_journal_line(&format!(
+        "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 2025-03-05 {MAC} Elina"
+    )));
+    assert!(!is_journal_line(&format!(
+        "0B9E7C1E-3C0D-4F51-9A43-2F6C1D2E8A10 2025-03-05 {MAC}"
+    )));
+    assert!(!is_journal_line(&format!(
+        "elina@example.fi 2025-03-05 {MAC}"
+    )));
+    assert!(!is_journal_line(&format!(
+        "0b9e7c1e-3c0d-4f51-9a43-2f6c1d2e8a10 5.3.2025 {MAC}"
+    )));
 }
 
-/// The journal's lines, each asserted to be `ID DATE` and nothing else.
+/// The journal's lines, each asserted to be `ID DATE MAC` and nothing else, as `ID DATE`.
 fn journal_lines(register: &Register) -> Vec<String> {
     let path = journal_path(register);
     let text = std::fs::read_to_string(&path).expect("the erasure journal exists");
@@ -108,9 +120,17 @@ fn journal_lines(register: &Register) -> Vec<String> {
     for line in &lines {
         assert!(
             is_journal_line(line),
-            "a journal line is `ID DATE`: {line:?}"
+            "a journal line is `ID DATE MAC`: {line:?}"
         );
     }
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.rsplit_once(' ')
+                .map_or(l.as_str(), |(head, _)| head)
+                .to_owned()
+        })
+        .collect();
     for value in [A_NAME, A_EMAIL, A_PHONE, A_ADDRESS, "Elina", "Palautettu"] {
         assert!(
             !text.to_lowercase().contains(&value.to_lowercase()),
@@ -211,8 +231,15 @@ fn a_restored_backup_is_refused_until_erase_replay() {
     let log: Vec<AuditEvent> = register.json(&["audit", "log"]);
     assert_eq!(log.len(), before.events);
 
+    // The restore was deliberate: this machine had seen a longer trail, so the rollback is
+    // accepted first (until then every change is refused as a rollback).
+    let output = register.run(&["--format", "json", "erase", "--replay", "--yes"]);
+    let err = expect_fail("erase --replay before accept-rollback", &output, 65);
+    assert!(err.contains("accept-rollback"), "{err}");
+    register.ok(&["audit", "accept-rollback"]);
+
     // erase --replay erases A again.
-    let output = register.run(&["--format", "json", "erase", "--replay"]);
+    let output = register.run(&["--format", "json", "erase", "--replay", "--yes"]);
     let text = trail_support::expect_ok("erase --replay", &output);
     assert!(
         trail_support::stderr(&output).contains("1 subject"),
@@ -288,7 +315,7 @@ fn a_restored_backup_is_refused_until_erase_replay() {
     );
 
     // A second replay has nothing to do.
-    let again: Vec<Receipt> = register.json(&["erase", "--replay"]);
+    let again: Vec<Receipt> = register.json(&["erase", "--replay", "--yes"]);
     assert!(again.is_empty(), "{again:?}");
     register.ok(&["audit", "verify"]);
 }
@@ -301,12 +328,18 @@ fn a_backup_made_after_the_erasure_is_not_refused() {
     register.ok(&["record", &b, "note", "after the backup"]);
     register.put_bytes(&backup);
 
+    // This machine saw a later trail: changes are refused as a rollback until the restore is
+    // accepted.
+    let err = register.fails(&["record", &b, "note", "on the restored copy"], 65);
+    assert!(err.contains("accept-rollback"), "{err}");
+    register.ok(&["audit", "accept-rollback"]);
+
     // Nothing erased is in this copy: it works as it is.
     register.ok(&["record", &b, "note", "on the restored copy"]);
     let exported: Vec<Exported> = register.json(&["export"]);
     assert_eq!(exported.len(), 1);
     assert_eq!(exported[0].id, b);
-    let receipts: Vec<Receipt> = register.json(&["erase", "--replay"]);
+    let receipts: Vec<Receipt> = register.json(&["erase", "--replay", "--yes"]);
     assert!(receipts.is_empty(), "{receipts:?}");
 }
 

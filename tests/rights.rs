@@ -391,6 +391,9 @@ fn erasure_removes_every_trace_but_the_invoice_bookkeeping_law_keeps() {
     // No file beside the register holds the erased person's data in the clear.
     for entry in std::fs::read_dir(register.root()).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue; // the test's rollback state: a head hash and a count
+        }
         let bytes = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_lowercase();
         for value in [ILMARI.name.to_lowercase(), ILMARI.email.to_lowercase()] {
             assert!(

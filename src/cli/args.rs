@@ -147,7 +147,9 @@ pub struct InitArgs {
     /// A file of recipients, one a line, `#` comments allowed. Repeatable.
     #[arg(short = 'R', long = "recipients-file")]
     pub recipients_file: Vec<PathBuf>,
-    /// Encrypt to a passphrase (asked on the terminal, or REKISTERI_PASSPHRASE_FILE).
+    /// Encrypt to a passphrase: asked twice on the terminal, or read from
+    /// REKISTERI_NEW_PASSPHRASE_FILE (or REKISTERI_PASSPHRASE_FILE). At least 12 characters,
+    /// 6 of them different.
     #[arg(long, conflicts_with_all = ["recipient", "recipients_file"])]
     pub passphrase: bool,
     /// The register's description (controller, purposes, …) as JSON; see examples/twebs.json.
@@ -289,6 +291,10 @@ pub struct EraseArgs {
     /// journal `<file>.erased`).
     #[arg(long, conflicts_with_all = ["reason", "request"])]
     pub replay: bool,
+    /// With --replay: erase again without asking (it lists what it erases, and asks on a
+    /// terminal).
+    #[arg(long, short = 'y', requires = "replay")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -416,9 +422,9 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// How many subjects.
-    #[arg(long)]
-    pub subjects: usize,
+    /// How many subjects (at most 10 000 000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub subjects: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// A recipient to encrypt to; the -i identities' when absent. Repeatable.
@@ -447,13 +453,18 @@ pub struct RekeyArgs {
     /// A file of recipients, one a line, `#` comments allowed. Repeatable.
     #[arg(short = 'R', long = "recipients-file")]
     pub recipients_file: Vec<PathBuf>,
-    /// Encrypt to a new passphrase instead (asked on the terminal, or REKISTERI_PASSPHRASE_FILE
-    /// when there is none; to change an old passphrase, see the README).
+    /// Encrypt to a new passphrase instead: asked twice on the terminal, or read from
+    /// REKISTERI_NEW_PASSPHRASE_FILE (never from REKISTERI_PASSPHRASE_FILE, which holds the
+    /// old one). At least 12 characters, 6 of them different, not the old passphrase.
     #[arg(long, conflicts_with_all = ["recipient", "recipients_file"])]
     pub passphrase: bool,
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Re-encrypt even when none of the -i identities is among the new recipients (you will
+    /// not be able to open the register yourself afterwards).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -554,6 +565,10 @@ pub enum AuditCommand {
         #[arg(long)]
         expect: Option<String>,
     },
+    /// Accept the register as it is now after a deliberate restore of an older copy: this
+    /// machine remembers, per register, how far its audit trail had grown, and refuses every
+    /// change to a register whose trail no longer contains that point (a rollback).
+    AcceptRollback,
     /// The cron check of every clock: request deadlines, extension-notice dates, breach
     /// notifications (72 h) and Art. 19 tasks open longer than 30 days; exit 1 when one is
     /// overdue or within the window.

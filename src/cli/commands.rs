@@ -243,12 +243,44 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
     }))
 }
 
-fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
+/// Asks `question` on the terminal; without one, refuses unless `yes` (given by `--yes`).
+/// `Ok(false)` when the person answered no.
+pub fn confirm(yes: bool, question: &str, command: &str) -> Result<bool> {
     use std::io::IsTerminal;
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "{command} asks for confirmation on a terminal; give --yes to go ahead without asking"
+        )));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("<stdin>", e))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "kyllä" | "k"))
+}
+
+/// Refuses a recipient list longer than a header rekisteri reads back may be.
+fn check_recipient_count(recipients: &[String]) -> Result<()> {
+    if recipients.len() > crate::store::header::MAX_STANZAS {
+        return Err(Error::Usage(format!(
+            "at most {} recipients: rekisteri refuses to read a header with more",
+            crate::store::header::MAX_STANZAS
+        )));
+    }
+    Ok(())
+}
+
+fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let store = open_store(global, passphrase)?;
     // Read once to show what changes; the write below decrypts again under the lock, so that
     // nobody waits on the lock while a person reads the confirmation.
-    let current = store.open_checked()?.register.encryption;
+    let opened = store.open_for_change()?;
+    let old_passphrase = opened.passphrase;
+    let current = opened.register.encryption;
     let new = if args.passphrase {
         Encryption {
             recipients: Vec::new(),
@@ -261,11 +293,24 @@ fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -
                 "rekey needs the new recipients: -r RECIPIENT, -R FILE, or --passphrase".into(),
             ));
         }
+        check_recipient_count(&recipients)?;
         Encryption {
             recipients,
             passphrase: false,
         }
     };
+    if !args.passphrase && !args.force {
+        // Locking yourself out: none of the identities given opens the register afterwards.
+        let mine: Vec<String> = store
+            .identities
+            .iter()
+            .flat_map(|l| l.recipients.iter())
+            .filter_map(|r| keys::canonical_recipient(r).ok())
+            .collect();
+        if !new.recipients.iter().any(|r| mine.contains(r)) {
+            return Err(Error::LockOut);
+        }
+    }
     let change = crate::core::rekey::key_change(&current, &new);
     for r in &change.added {
         say(format_args!("+ {r}"));
@@ -284,28 +329,15 @@ fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -
         say("the register is already encrypted to exactly these recipients; nothing changed");
         return Ok(Output::default());
     }
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "rekey asks for confirmation on a terminal; give --yes to re-encrypt without asking"
-                    .into(),
-            ));
-        }
-        eprint!(
-            "Re-encrypt {} to these recipients? [y/N] ",
-            global.file.display()
-        );
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Error::io("<stdin>", e))?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes" | "kyllä" | "k") {
-            say("nothing changed");
-            return Ok(Output::default());
-        }
+    let question = format!("Re-encrypt {} to these recipients?", global.file.display());
+    if !confirm(args.yes, &question, "rekey")? {
+        say("nothing changed");
+        return Ok(Output::default());
     }
     let new_passphrase = if args.passphrase {
-        Some(passphrase.passphrase(true)?)
+        let new = passphrase.replacement_passphrase()?;
+        keys::check_new_passphrase(&new, old_passphrase.as_ref())?;
+        Some(new)
     } else {
         None
     };
@@ -394,8 +426,11 @@ fn init(global: &Global, args: &InitArgs, passphrase: &dyn PassphraseSource) -> 
             "init needs someone to encrypt to: give -r RECIPIENT, -R FILE, --passphrase, or -i IDENTITY".into(),
         ));
     }
+    check_recipient_count(&recipients)?;
     let secret = if args.passphrase {
-        Some(passphrase.passphrase(true)?)
+        let new = passphrase.passphrase(true)?;
+        keys::check_new_passphrase(&new, None)?;
+        Some(new)
     } else {
         None
     };
@@ -469,6 +504,9 @@ fn add(
             },
         )],
     };
+    for (label, row) in &rows {
+        input::check_row_bounds(label, row)?;
+    }
     let count = rows.len();
     if count == 0 {
         say("the input holds no subjects; nothing was changed");

@@ -254,6 +254,7 @@ fn steps() -> Vec<Vec<&'static str>> {
 }
 
 pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
+    crate::store::state::disable();
     let dir = tempfile::Builder::new()
         .prefix("rekisteri-demo-")
         .tempdir()

@@ -25,6 +25,50 @@ pub const CSV_COLUMNS: &[&str] = &[
     "note",
 ];
 
+/// The most values one list field (`ip`, `consent`) of one row may hold.
+pub const MAX_LIST: usize = 100;
+/// The most orders or invoices one row may hold, and changes one order may hold.
+pub const MAX_ITEMS: usize = 1000;
+/// The largest field of a CSV row, in bytes (free text is at most 10 000 characters).
+pub const MAX_FIELD_BYTES: usize = 40_000;
+
+fn too_many(label: &str, field: &str, count: usize, limit: usize) -> Error {
+    Error::InvalidInput {
+        context: label.to_owned(),
+        message: format!("field `{field}` has {count} values (at most {limit})"),
+    }
+}
+
+/// Refuses a row whose lists are longer than any real customer's: a million consents in one
+/// CSV cell would otherwise become a million records.
+pub fn check_row_bounds(label: &str, row: &NewSubject) -> Result<()> {
+    for (field, list) in [("ip", &row.ip), ("consent", &row.consent)] {
+        let count = match list {
+            OneOrMany::None => 0,
+            OneOrMany::One(_) => 1,
+            OneOrMany::Many(values) => values.len(),
+        };
+        if count > MAX_LIST {
+            return Err(too_many(label, field, count, MAX_LIST));
+        }
+    }
+    if row.orders.len() > MAX_ITEMS {
+        return Err(too_many(label, "orders", row.orders.len(), MAX_ITEMS));
+    }
+    if row.invoices.len() > MAX_ITEMS {
+        return Err(too_many(label, "invoices", row.invoices.len(), MAX_ITEMS));
+    }
+    if let Some(order) = row.orders.iter().find(|o| o.changes.len() > MAX_ITEMS) {
+        return Err(too_many(
+            label,
+            "orders.changes",
+            order.changes.len(),
+            MAX_ITEMS,
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the whole input: the file, or standard input for `-`.
 pub fn read_input(path: &Path) -> Result<Vec<u8>> {
     if path == Path::new("-") {
@@ -68,11 +112,17 @@ pub fn parse_rows(
     bytes: &[u8],
     format: InputFormat,
 ) -> Result<Vec<(String, NewSubject)>> {
-    match format {
+    // A UTF-8 byte order mark, as spreadsheet programs write it, is accepted in every format.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let rows = match format {
         InputFormat::Csv => parse_csv(name, bytes),
         InputFormat::Json => parse_json(name, bytes),
         InputFormat::Jsonl => parse_jsonl(name, bytes),
+    }?;
+    for (label, row) in &rows {
+        check_row_bounds(label, row)?;
     }
+    Ok(rows)
 }
 
 fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<(String, NewSubject)>> {
@@ -125,6 +175,15 @@ fn parse_csv(name: &str, bytes: &[u8]) -> Result<Vec<(String, NewSubject)>> {
         number += 1;
         let mut row = NewSubject::default();
         for (column, raw) in columns.iter().zip(record.iter()) {
+            if raw.len() > MAX_FIELD_BYTES {
+                return Err(Error::InvalidInput {
+                    context: label.clone(),
+                    message: format!(
+                        "field `{column}` is {} bytes long (at most {MAX_FIELD_BYTES})",
+                        raw.len()
+                    ),
+                });
+            }
             let value = std::str::from_utf8(raw).map_err(|_| Error::InvalidInput {
                 context: label.clone(),
                 message: format!("field `{column}` is not valid UTF-8"),
@@ -178,14 +237,16 @@ fn csv_error(name: &str, label: &str, error: &csv::Error) -> Error {
     }
 }
 
-fn row_from_value(label: &str, value: serde_json::Value) -> Result<NewSubject> {
-    if !value.is_object() {
+/// One row from its JSON text. It is deserialised straight into `NewSubject`, not through a
+/// `serde_json::Value`, so that a key given twice is refused instead of the last one winning.
+fn row_from_json(label: &str, text: &str) -> Result<NewSubject> {
+    if !text.trim_start().starts_with('{') {
         return Err(Error::InvalidInput {
             context: label.to_owned(),
             message: "is not a JSON object".into(),
         });
     }
-    serde_json::from_value(value).map_err(|e| Error::InvalidInput {
+    serde_json::from_str(text).map_err(|e| Error::InvalidInput {
         context: label.to_owned(),
         message: without_position(&safe_json_message(&e)),
     })
@@ -193,30 +254,38 @@ fn row_from_value(label: &str, value: serde_json::Value) -> Result<NewSubject> {
 
 /// serde_json's positions are meaningless for a value already parsed.
 fn without_position(message: &str) -> String {
-    match message.rfind(" (line ") {
+    match message
+        .rfind(" at line ")
+        .or_else(|| message.rfind(" (line "))
+    {
         Some(at) => message[..at].to_owned(),
         None => message.to_owned(),
     }
 }
 
 fn parse_json(name: &str, bytes: &[u8]) -> Result<Vec<(String, NewSubject)>> {
-    let document: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| Error::InvalidInput {
-            context: name.to_owned(),
-            message: safe_json_message(&e),
-        })?;
-    let serde_json::Value::Array(items) = document else {
-        return Err(Error::InvalidInput {
-            context: name.to_owned(),
-            message: "is not a JSON array of subject objects".into(),
-        });
+    let syntax = |e: serde_json::Error| Error::InvalidInput {
+        context: name.to_owned(),
+        message: safe_json_message(&e),
+    };
+    let items: Vec<&serde_json::value::RawValue> = match serde_json::from_slice(bytes) {
+        Ok(items) => items,
+        Err(e) => {
+            // Valid JSON of another shape, or not JSON at all.
+            serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(syntax)?;
+            let _ = e;
+            return Err(Error::InvalidInput {
+                context: name.to_owned(),
+                message: "is not a JSON array of subject objects".into(),
+            });
+        }
     };
     items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
             let label = format!("{name} row {}", index + 1);
-            row_from_value(&label, item).map(|row| (label, row))
+            row_from_json(&label, item.get()).map(|row| (label, row))
         })
         .collect()
 }
@@ -232,12 +301,12 @@ fn parse_jsonl(name: &str, bytes: &[u8]) -> Result<Vec<(String, NewSubject)>> {
             continue;
         }
         let label = format!("{name} line {}", index + 1);
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| Error::InvalidInput {
-                context: label.clone(),
-                message: without_position(&safe_json_message(&e)),
-            })?;
-        rows.push((label.clone(), row_from_value(&label, value)?));
+        // The line must be one JSON value; its shape is checked as a row.
+        serde_json::from_str::<serde::de::IgnoredAny>(line).map_err(|e| Error::InvalidInput {
+            context: label.clone(),
+            message: without_position(&safe_json_message(&e)),
+        })?;
+        rows.push((label.clone(), row_from_json(&label, line)?));
     }
     Ok(rows)
 }
@@ -263,6 +332,54 @@ mod tests {
     fn unknown_csv_column_is_named() {
         let err = parse_rows("in.csv", b"name,shoe_size\nA,42\n", InputFormat::Csv).unwrap_err();
         assert!(err.to_string().contains("shoe_size"), "{err}");
+    }
+
+    #[test]
+    fn json_input_refuses_duplicate_keys_and_accepts_a_bom() {
+        let err = parse_rows(
+            "in.json",
+            br#"[{"name":"A","email":"a@example.fi","email":"b@example.fi"}]"#,
+            InputFormat::Json,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("row 1") && text.contains("duplicate"),
+            "{text}"
+        );
+        assert!(!text.contains("b@example.fi"), "{text}");
+        let rows = parse_rows(
+            "in.json",
+            b"\xEF\xBB\xBF[{\"name\":\"A\"}]",
+            InputFormat::Json,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        let rows = parse_rows(
+            "in.jsonl",
+            b"\xEF\xBB\xBF{\"name\":\"A\"}\n",
+            InputFormat::Jsonl,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+    }
+
+    #[test]
+    fn lists_and_fields_are_bounded() {
+        let mut csv = b"name,consent\nA,".to_vec();
+        csv.extend(std::iter::repeat_n(b"m;".as_slice(), 200).flatten());
+        csv.push(b'\n');
+        let err = parse_rows("in.csv", &csv, InputFormat::Csv)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 1") && err.contains("consent"), "{err}");
+        let mut csv = b"name,consent\nA,".to_vec();
+        csv.extend(std::iter::repeat_n(b';', 1_000_000));
+        csv.push(b'\n');
+        let err = parse_rows("in.csv", &csv, InputFormat::Csv)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 1") && err.contains("consent"), "{err}");
     }
 
     #[test]

@@ -45,6 +45,8 @@ impl Output {
 
 /// Runs the program: parse, run, print, and turn the outcome into the exit code.
 pub fn main() -> ExitCode {
+    // Before anything is decrypted: no core dumps, no ptrace, no death by SIGXFSZ.
+    store::process::harden();
     // Failure points are armed from FAILPOINTS in test builds only.
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
@@ -55,8 +57,15 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(output) => {
             let mut stdout = std::io::stdout().lock();
+            // Text from the register (or from whoever wrote it) never reaches a terminal raw:
+            // escapes and bidirectional overrides are shown as `\u{…}`.
+            let text = if std::io::IsTerminal::is_terminal(&stdout) {
+                crate::core::validate::escape_unsafe(&output.stdout, true)
+            } else {
+                std::borrow::Cow::Borrowed(output.stdout.as_str())
+            };
             match stdout
-                .write_all(output.stdout.as_bytes())
+                .write_all(text.as_bytes())
                 .and_then(|()| stdout.flush())
             {
                 Ok(()) => ExitCode::from(output.code),
@@ -71,9 +80,13 @@ pub fn main() -> ExitCode {
 
 /// Prints `rekisteri: error: …` and the hint, and returns the error's exit code.
 pub fn report(error: &Error) -> ExitCode {
+    // One line each, whatever a path or a message holds: no control characters, escapes
+    // or line separators reach the terminal or the cron mail.
+    let message = crate::core::validate::escape_unsafe(&error.to_string(), false).into_owned();
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "rekisteri: error: {error}");
+    let _ = writeln!(stderr, "rekisteri: error: {message}");
     if let Some(hint) = error.hint() {
+        let hint = crate::core::validate::escape_unsafe(&hint, false).into_owned();
         let _ = writeln!(stderr, "hint: {hint}");
     }
     ExitCode::from(error.exit_code())
@@ -122,9 +135,13 @@ pub fn helsinki_today() -> NaiveDate {
 pub fn known_actor(global: &Global) -> Option<String> {
     global
         .actor
-        .clone()
-        .filter(|a| !a.trim().is_empty())
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .as_deref()
+        .and_then(|a| crate::core::validate::name(a).ok())
+        .or_else(|| {
+            std::env::var("USER")
+                .ok()
+                .and_then(|u| crate::core::validate::name(&u).ok())
+        })
 }
 
 /// The context a command acts in. With `--today`, the clock is fixed too: timestamps are
@@ -168,17 +185,27 @@ pub fn open_store<'a>(
         .iter()
         .map(|path| keys::load_identity(path))
         .collect::<Result<Vec<_>>>()?;
+    store::files::warn_if_directory_open(&global.file);
     Ok(Store {
         path: global.file.clone(),
         identities,
         passphrase,
         lock_wait: lock_wait()?,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        read_identity: Default::default(),
     })
 }
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Output> {
+    // An actor goes into the audit trail and is shown by `audit log`: one line of visible
+    // text, or the command is refused.
+    if let Some(actor) = &cli.global.actor
+        && !actor.trim().is_empty()
+    {
+        crate::core::validate::name(actor)
+            .map_err(|e| Error::field("--actor / REKISTERI_ACTOR", "actor", e))?;
+    }
     let passphrase = passphrase::TerminalOrFile::from_env();
     commands::dispatch(cli, &passphrase)
 }

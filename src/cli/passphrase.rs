@@ -34,17 +34,11 @@ impl TerminalOrFile {
     }
 }
 
-impl PassphraseSource for TerminalOrFile {
-    fn passphrase(&self, new: bool) -> Result<SecretString> {
-        if new && let Some(file) = &self.new_file {
-            return keys::read_passphrase_file(file);
-        }
-        if let Some(file) = &self.file {
-            return keys::read_passphrase_file(file);
-        }
+impl TerminalOrFile {
+    fn ask(&self, new: bool, env: &str) -> Result<SecretString> {
         if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
             return Err(Error::Config(format!(
-                "the register needs a passphrase and there is no terminal to ask it on; set {PASSPHRASE_FILE_ENV} to a file whose first line is the passphrase"
+                "the register needs a passphrase and there is no terminal to ask it on; set {env} to a file whose first line is the passphrase"
             )));
         }
         let ask = |prompt: &str| {
@@ -52,13 +46,41 @@ impl PassphraseSource for TerminalOrFile {
                 .map(SecretString::from)
                 .map_err(|e| Error::io("/dev/tty", e))
         };
-        let first = ask("Passphrase: ")?;
+        let first = ask(if new {
+            "New passphrase: "
+        } else {
+            "Passphrase: "
+        })?;
         if new {
-            let second = ask("Passphrase again: ")?;
+            let second = ask("New passphrase again: ")?;
             if !keys::same_passphrase(&first, &second) {
-                return Err(Error::Config("the two passphrases differ".into()));
+                return Err(Error::Passphrase("the two passphrases differ".into()));
             }
         }
         Ok(first)
+    }
+}
+
+impl PassphraseSource for TerminalOrFile {
+    /// The register's passphrase. For a new register (`init --passphrase`), the file
+    /// `REKISTERI_NEW_PASSPHRASE_FILE` names, else `REKISTERI_PASSPHRASE_FILE`'s (there is no
+    /// old passphrase to confuse it with), else the terminal, twice.
+    fn passphrase(&self, new: bool) -> Result<SecretString> {
+        if new && let Some(file) = &self.new_file {
+            return keys::read_passphrase_file(file);
+        }
+        if let Some(file) = &self.file {
+            return keys::read_passphrase_file(file);
+        }
+        self.ask(new, PASSPHRASE_FILE_ENV)
+    }
+
+    /// A replacement passphrase: from `REKISTERI_NEW_PASSPHRASE_FILE` or the terminal (twice),
+    /// never from `REKISTERI_PASSPHRASE_FILE`, which holds the old one.
+    fn replacement_passphrase(&self) -> Result<SecretString> {
+        if let Some(file) = &self.new_file {
+            return keys::read_passphrase_file(file);
+        }
+        self.ask(true, NEW_PASSPHRASE_FILE_ENV)
     }
 }

@@ -19,13 +19,44 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
-/// CSV text with a header row.
+/// A cell as a spreadsheet may be given it. A cell that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (or their full-width forms) would be run as a formula by Excel,
+/// LibreOffice or Google Sheets — `=HYPERLINK(…)` leaks data, `=cmd|…` runs a program — so
+/// it gets a leading `'` (OWASP's rule), which spreadsheets show as text. Phone numbers
+/// (`+358 40 123 4567`) and amounts (`-10.00`) are kept as they are: a spreadsheet reads
+/// them as numbers, not as formulas that do anything.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let Some(first) = cell.chars().next() else {
+        return std::borrow::Cow::Borrowed(cell);
+    };
+    let risky = matches!(
+        first,
+        '=' | '+' | '-' | '@' | '\t' | '\r' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}'
+    );
+    if !risky {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    let phone = first == '+'
+        && cell[1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+        && crate::core::validate::phone(cell).is_ok();
+    let amount = first == '-' && crate::core::validate::parse_amount(cell).is_ok();
+    if phone || amount {
+        return std::borrow::Cow::Borrowed(cell);
+    }
+    std::borrow::Cow::Owned(format!("'{cell}"))
+}
+
+/// CSV text with a header row. Every cell is made safe for spreadsheets (`spreadsheet_safe`).
 pub fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let memory = |e: csv::Error| Error::io("<output>", std::io::Error::other(e.to_string()));
     writer.write_record(header).map_err(memory)?;
     for row in rows {
-        writer.write_record(&row).map_err(memory)?;
+        writer
+            .write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))
+            .map_err(memory)?;
     }
     let bytes = writer
         .into_inner()
@@ -143,6 +174,41 @@ pub fn subjects(subjects: &[&Subject], format: Format) -> Result<String> {
                 ]);
             }
             Ok(format!("{table}\n"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "=cmd|' /C calc'!A0",
+            "@SUM(1+1)",
+            "+1+cmd|x",
+            "-2+3",
+            "\t=1",
+            "\u{FF1D}1+1",
+        ] {
+            assert_eq!(
+                spreadsheet_safe(formula),
+                format!("'{formula}"),
+                "{formula}"
+            );
+        }
+        for kept in [
+            "+358 40 123 4567",
+            "+358401234567",
+            "-10.00",
+            "-5",
+            "Maija",
+            "",
+            "2025-03-05",
+        ] {
+            assert_eq!(spreadsheet_safe(kept), kept, "{kept}");
         }
     }
 }

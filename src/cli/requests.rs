@@ -422,6 +422,21 @@ pub fn audit(
                 Format::Table => format!("{} events, head {head}\n", register.audit.len()),
             }))
         }
+        AuditCommand::AcceptRollback => {
+            let (now, before) = store.accept_rollback()?;
+            match before {
+                Some(before) => say(format_args!(
+                    "accepted: this machine had seen {} events (head {}); it now expects the trail from event {} (head {})",
+                    before.count, before.head, now.count, now.head
+                )),
+                None => say(format_args!(
+                    "recorded: this machine now expects the trail from event {} (head {})",
+                    now.count, now.head
+                )),
+            }
+            say("if erased people are back in this copy, run `rekisteri erase --replay` next");
+            Ok(Output::default())
+        }
         AuditCommand::Deadlines { within, quiet } => {
             let register = store.open()?.register;
             let mut rows = requests::deadlines(&register, ctx.today, within);

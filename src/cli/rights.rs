@@ -133,30 +133,7 @@ pub fn erase(
         return Ok(Output::default());
     }
     if args.replay {
-        let receipts = store.replay(|register, journal| {
-            let journal = journal.iter().map(|e| (e.subject.clone(), e.on)).collect();
-            match crate::core::change::apply(
-                register,
-                Change::ReplayErasures(journal),
-                &ctx,
-                &mut crate::store::random::RandomIds,
-            )? {
-                Applied::Replayed(receipts) => Ok(receipts),
-                _ => Ok(Vec::new()),
-            }
-        })?;
-        say(format_args!(
-            "erased again {} subject(s) that a restored backup brought back",
-            receipts.len()
-        ));
-        if global.format == Format::Json {
-            return Ok(Output::text(render::json_text(&receipts)?));
-        }
-        let mut text = String::new();
-        for receipt in &receipts {
-            text.push_str(&receipt_text(receipt, global.format)?);
-        }
-        return Ok(Output::text(text));
+        return replay(&store, &ctx, args.yes, global.format);
     }
     let (Some(subject), Some(reason)) = (args.subject, args.reason) else {
         return Err(Error::Usage(
@@ -177,6 +154,89 @@ pub fn erase(
     };
     say(format_args!("erased subject {}", receipt.subject));
     Ok(Output::text(receipt_text(&receipt, global.format)?))
+}
+
+/// `erase --replay`: lists the subjects the (checked) erasure journal says were erased and a
+/// restored copy brought back, asks, and erases them again — exactly those.
+fn replay(
+    store: &crate::store::Store<'_>,
+    ctx: &crate::core::Context,
+    yes: bool,
+    format: Format,
+) -> Result<Output> {
+    let plan = store.replay_plan()?;
+    if plan.is_empty() {
+        say("no subject the erasure journal lists is in the register; nothing to erase again");
+        return Ok(if format == Format::Json {
+            Output::text(render::json_text(&Vec::<ErasureReceipt>::new())?)
+        } else {
+            Output::default()
+        });
+    }
+    say(format_args!(
+        "the erasure journal lists {} subject(s) as erased that are in the register again:",
+        plan.len()
+    ));
+    for item in &plan {
+        let receipt = match &item.receipt {
+            Some(receipt) => format!(
+                "receipt of {}{}, categories erased: {}",
+                receipt.date,
+                receipt
+                    .request
+                    .as_ref()
+                    .map(|r| format!(" for request {r}"))
+                    .unwrap_or_default(),
+                receipt.erased.join(", ")
+            ),
+            None => "no receipt in this copy of the register".to_owned(),
+        };
+        say(format_args!(
+            "  {}  erased on {}  ({receipt})",
+            item.subject, item.erased_on
+        ));
+    }
+    let question = format!("Erase these {} subject(s) again?", plan.len());
+    if !crate::cli::commands::confirm(yes, &question, "erase --replay")? {
+        say("nothing changed");
+        return Ok(Output::default());
+    }
+    let expected: Vec<crate::core::model::SubjectId> =
+        plan.iter().map(|item| item.subject.clone()).collect();
+    let receipts = store.replay(|register, journal| {
+        let present: Vec<(crate::core::model::SubjectId, chrono::NaiveDate)> = journal
+            .iter()
+            .filter(|e| register.subjects.iter().any(|s| s.id == e.subject))
+            .map(|e| (e.subject.clone(), e.on))
+            .collect();
+        let ids: Vec<&crate::core::model::SubjectId> = present.iter().map(|(id, _)| id).collect();
+        if ids != expected.iter().collect::<Vec<_>>() {
+            return Err(Error::Refused(
+                "the register or its erasure journal changed while you confirmed; run `erase --replay` again".into(),
+            ));
+        }
+        match crate::core::change::apply(
+            register,
+            Change::ReplayErasures(present),
+            ctx,
+            &mut crate::store::random::RandomIds,
+        )? {
+            Applied::Replayed(receipts) => Ok(receipts),
+            _ => Ok(Vec::new()),
+        }
+    })?;
+    say(format_args!(
+        "erased again {} subject(s) that a restored backup brought back",
+        receipts.len()
+    ));
+    if format == Format::Json {
+        return Ok(Output::text(render::json_text(&receipts)?));
+    }
+    let mut text = String::new();
+    for receipt in &receipts {
+        text.push_str(&receipt_text(receipt, format)?);
+    }
+    Ok(Output::text(text))
 }
 
 pub fn restrict(

@@ -25,15 +25,49 @@ fn keyed_hash(key: &[u8], domain: &str, value: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// The keyed hash of an email, compared case-insensitively.
+/// The keyed hash of an email, compared case-insensitively with its domain in IDNA form
+/// (see `validate::email_key`).
 pub fn email_hash(key: &[u8], email: &str) -> String {
     keyed_hash(key, "email", &validate::email_key(email))
 }
 
-/// The keyed hash of a phone number in its stored, normalised form.
+/// The phone number's comparison form: E.164, national numbers read as Finnish
+/// (`040 111 2222` and `+358 40 111 2222` are one number); a number that is not a valid one,
+/// as stored.
+fn phone_key(phone: &str) -> String {
+    validate::phone_e164(phone)
+        .or_else(|| validate::phone(phone).ok())
+        .unwrap_or_else(|| phone.trim().to_owned())
+}
+
+/// The keyed hash of a phone number in its comparison form.
 pub fn phone_hash(key: &[u8], phone: &str) -> String {
-    let normalised = validate::phone(phone).unwrap_or_else(|_| phone.trim().to_owned());
-    keyed_hash(key, "phone", &normalised)
+    keyed_hash(key, "phone", &phone_key(phone))
+}
+
+/// Every hash an email may have been recorded under: the current form and those of earlier
+/// versions (lower case only, with a Unicode domain).
+fn email_hashes(key: &[u8], email: &str) -> Vec<String> {
+    let mut hashes = vec![email_hash(key, email)];
+    for form in validate::legacy_email_keys(email) {
+        let hash = keyed_hash(key, "email", &form);
+        if !hashes.contains(&hash) {
+            hashes.push(hash);
+        }
+    }
+    hashes
+}
+
+/// Every hash a phone number may have been recorded under (see `email_hashes`).
+fn phone_hashes(key: &[u8], phone: &str) -> Vec<String> {
+    let mut hashes = vec![phone_hash(key, phone)];
+    for form in validate::legacy_phone_keys(phone) {
+        let hash = keyed_hash(key, "phone", &form);
+        if !hashes.contains(&hash) {
+            hashes.push(hash);
+        }
+    }
+    hashes
 }
 
 /// Looks up erased people by email or phone.
@@ -61,11 +95,15 @@ impl<'a> Guard<'a> {
         if self.by_hash.is_empty() {
             return None;
         }
-        let email = email.map(|e| email_hash(&self.key, e));
-        let phone = phone.map(|p| phone_hash(&self.key, p));
-        [email, phone]
-            .into_iter()
-            .flatten()
+        let emails = email
+            .map(|e| email_hashes(&self.key, e))
+            .unwrap_or_default();
+        let phones = phone
+            .map(|p| phone_hashes(&self.key, p))
+            .unwrap_or_default();
+        emails
+            .iter()
+            .chain(&phones)
             .find_map(|hash| self.by_hash.get(hash.as_str()).copied())
     }
 }
@@ -104,8 +142,52 @@ mod tests {
         assert!(guard.matches(Some("MAIJA@example.fi"), None).is_some());
         assert!(
             guard
-                .matches(Some("other@example.fi"), Some("0401234567"))
+                .matches(Some("other@example.fi"), Some("0401234568"))
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn one_person_in_other_spellings_is_recognised() {
+        let key = [7u8; 32];
+        let register_guard = ErasureGuard {
+            key: hex::encode(key),
+            entries: vec![ErasedEntry {
+                subject: SubjectId("s".into()),
+                on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                emails: vec![email_hash(&key, "maija@pörssi.fi")],
+                phones: vec![phone_hash(&key, "040 111 2222")],
+            }],
+        };
+        let guard = Guard::new(&register_guard);
+        assert!(guard.matches(None, Some("+358 40 111 2222")).is_some());
+        assert!(guard.matches(None, Some("+358401112222")).is_some());
+        assert!(
+            guard
+                .matches(Some("Maija@xn--prssi-jua.fi"), None)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn hashes_of_earlier_versions_still_match() {
+        let key = [7u8; 32];
+        // As the previous version hashed them: the stored phone form, the lower-case email.
+        let register_guard = ErasureGuard {
+            key: hex::encode(key),
+            entries: vec![ErasedEntry {
+                subject: SubjectId("s".into()),
+                on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                emails: vec![keyed_hash(&key, "email", "maija@pörssi.fi")],
+                phones: vec![keyed_hash(&key, "phone", "0401112222")],
+            }],
+        };
+        let guard = Guard::new(&register_guard);
+        assert!(guard.matches(None, Some("+358 40 111 2222")).is_some());
+        assert!(
+            guard
+                .matches(Some("maija@xn--prssi-jua.fi"), None)
+                .is_some()
         );
     }
 }

@@ -57,12 +57,29 @@ const PRODUCTS: &[&str] = &[
     "Integration",
 ];
 
+/// The most subjects `generate` makes: ten times the largest register benchmarked.
+pub const MAX_GENERATED: u64 = 10_000_000;
+
 /// Fills `register` with `count` generated subjects, one request per 100 subjects.
-pub fn fill(register: &mut Register, count: usize, seed: u64, ctx: &Context) -> Result<()> {
+pub fn fill(register: &mut Register, count: u64, seed: u64, ctx: &Context) -> Result<()> {
+    if count > MAX_GENERATED {
+        return Err(crate::error::Error::Usage(format!(
+            "generate makes at most {MAX_GENERATED} subjects"
+        )));
+    }
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
     let mut rng = Rng(seed.max(1));
     let base = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN);
-    register.subjects.reserve(count);
-    register.audit.reserve(count * 2);
+    let out_of_memory =
+        |_| crate::error::Error::Refused(format!("not enough memory for {count} subjects"));
+    register
+        .subjects
+        .try_reserve(count)
+        .map_err(out_of_memory)?;
+    register
+        .audit
+        .try_reserve(count.saturating_mul(2))
+        .map_err(out_of_memory)?;
     for n in 0..count {
         let first = rng.pick(FIRST);
         let last = rng.pick(LAST);

@@ -153,6 +153,12 @@ impl Sparse<'_> {
         self.raw_subjects.iter().map(|(_, id)| id.as_str())
     }
 
+    /// The hash of audit event `seq` when it is among the events left unparsed (all but the
+    /// last), for rollback detection.
+    pub fn event_hash(&self, seq: u64) -> Option<String> {
+        crate::core::rollback::raw_hash_at(&self.audit_prefix, seq)
+    }
+
     /// Writes the whole register as JSON, in `Register`'s field order: unparsed subjects and
     /// events verbatim, changed subjects in their old places, new ones at the end, erased
     /// ones left out.

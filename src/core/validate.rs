@@ -23,10 +23,65 @@ pub enum Invalid {
     Date,
     #[error("is not an amount such as 249 or 249.50")]
     Amount,
+    #[error("is not a date between 1900-01-01 and 2199-12-31")]
+    DateRange,
     #[error("is too long (at most {0} characters)")]
     TooLong(usize),
-    #[error("contains a control character")]
+    #[error(
+        "contains a control character, an escape sequence, a bidirectional override or a line separator"
+    )]
     Control,
+}
+
+/// Characters that can change what a terminal shows or how a line reads without being seen
+/// themselves: C0 and C1 controls (ESC starts ANSI and OSC sequences), the bidirectional
+/// embeddings, overrides, isolates and marks, and the Unicode line and paragraph separators.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// `text` with every unsafe character (see `is_unsafe_char`) written as `\u{XXXX}`, so that
+/// it can be shown on a terminal as it is; with `keep_lines`, newlines and tabs stay.
+pub fn escape_unsafe(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_here = |c: char| is_unsafe_char(c) && !(keep_lines && (c == '\n' || c == '\t'));
+    if !text.chars().any(unsafe_here) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_here(c) {
+            escaped.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
+}
+
+/// A name that goes into the audit trail (an actor) or names a thing (an id): one line of
+/// visible text, at most 200 characters.
+pub fn name(value: &str) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(Invalid::Empty);
+    }
+    if trimmed.chars().count() > 200 {
+        return Err(Invalid::TooLong(200));
+    }
+    if trimmed.chars().any(is_unsafe_char) {
+        return Err(Invalid::Control);
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// Longest free-text value accepted in one field.
@@ -43,7 +98,7 @@ pub fn text(value: &str, multiline: bool) -> Result<String, Invalid> {
     }
     if trimmed
         .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+        .any(|c| is_unsafe_char(c) && !(multiline && (c == '\n' || c == '\t')))
     {
         return Err(Invalid::Control);
     }
@@ -87,9 +142,65 @@ pub fn email(value: &str) -> Result<String, Invalid> {
     }
 }
 
-/// The form in which emails are compared: lower case.
+/// The form in which emails are compared: lower case, and the domain in its ASCII (IDNA,
+/// punycode) form, so that `maija@pörssi.fi` and `maija@xn--prssi-jua.fi` are one address.
 pub fn email_key(email: &str) -> String {
-    email.trim().to_lowercase()
+    let lower = email.trim().to_lowercase();
+    match lower.rsplit_once('@') {
+        Some((local, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{local}@{}", ascii.to_ascii_lowercase()),
+            Err(_) => lower,
+        },
+        _ => lower,
+    }
+}
+
+/// The email's comparison form as an earlier version computed it (lower case only), for
+/// erasure-guard hashes made before domains were IDNA-normalised.
+pub fn legacy_email_keys(email: &str) -> Vec<String> {
+    let lower = email.trim().to_lowercase();
+    let mut keys = vec![lower.clone()];
+    if let Some((local, domain)) = lower.rsplit_once('@') {
+        let (unicode, result) = idna::domain_to_unicode(domain);
+        if result.is_ok() {
+            let form = format!("{local}@{unicode}");
+            if !keys.contains(&form) {
+                keys.push(form);
+            }
+        }
+    }
+    keys
+}
+
+/// The phone number in E.164 form (`+358401234567`), national numbers read as Finnish;
+/// `None` for a number that is not a valid one.
+pub fn phone_e164(value: &str) -> Option<String> {
+    let number = phonenumber::parse(Some(phonenumber::country::Id::FI), value.trim()).ok()?;
+    if !phonenumber::is_valid(&number) {
+        return None;
+    }
+    Some(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// The forms a phone number may have been hashed in by earlier versions: as stored
+/// (`validate::phone`), and for a Finnish number, its national form with the leading 0.
+pub fn legacy_phone_keys(value: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Ok(stored) = phone(value) {
+        keys.push(stored);
+    }
+    if let Some(e164) = phone_e164(value) {
+        if !keys.contains(&e164) {
+            keys.push(e164.clone());
+        }
+        if let Some(national) = e164.strip_prefix("+358") {
+            let national = format!("0{national}");
+            if !keys.contains(&national) {
+                keys.push(national);
+            }
+        }
+    }
+    keys
 }
 
 /// A phone number: digits with an optional leading `+`. Spaces, dashes and dots between
@@ -123,9 +234,28 @@ pub fn ip(value: &str) -> Result<IpAddr, Invalid> {
     value.trim().parse().map_err(|_| Invalid::Ip)
 }
 
-/// An ISO 8601 calendar date, `YYYY-MM-DD`.
+/// The earliest and the latest year a date given as input may have.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2199;
+
+/// An ISO 8601 calendar date, `YYYY-MM-DD`, in the years `FIRST_YEAR` to `LAST_YEAR`.
 pub fn date(value: &str) -> Result<NaiveDate, Invalid> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| Invalid::Date)
+    let value = value.trim();
+    // Exactly four digits of year: chrono would take `+10000` or `0`.
+    let shape_ok = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return Err(Invalid::Date);
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| Invalid::Date)?;
+    use chrono::Datelike;
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
+        return Err(Invalid::DateRange);
+    }
+    Ok(date)
 }
 
 /// An amount in euros: `249`, `249.5`, `249.50`, or with a decimal comma, `249,50`.
@@ -215,6 +345,50 @@ mod tests {
         assert!(ip("192.0.2.1").is_ok());
         assert!(ip("2001:db8::1").is_ok());
         assert!(ip("300.1.1.1").is_err());
+    }
+
+    #[test]
+    fn dates_are_bounded() {
+        assert_eq!(date("0000-01-01"), Err(Invalid::DateRange));
+        assert_eq!(date("9999-12-31"), Err(Invalid::DateRange));
+        assert_eq!(date("+12345-01-01"), Err(Invalid::Date));
+        assert!(date("1900-01-01").is_ok());
+        assert!(date("2199-12-31").is_ok());
+    }
+
+    #[test]
+    fn unsafe_characters_are_refused_and_escaped() {
+        for bad in [
+            "a\u{202E}b",
+            "a\u{2028}b",
+            "a\u{1b}[31mb",
+            "a\u{2066}b",
+            "a\u{85}b",
+        ] {
+            assert_eq!(text(bad, true), Err(Invalid::Control), "{bad:?}");
+            assert_eq!(name(bad), Err(Invalid::Control), "{bad:?}");
+        }
+        assert_eq!(
+            escape_unsafe("a\u{1b}]0;x\u{7}b", false),
+            "a\\u{001B}]0;x\\u{0007}b"
+        );
+        assert_eq!(escape_unsafe("a\nb", true), "a\nb");
+        assert_eq!(escape_unsafe("a\nb", false), "a\\u{000A}b");
+        assert_eq!(name(" Maija-Liisa "), Ok("Maija-Liisa".into()));
+    }
+
+    #[test]
+    fn email_domains_compare_in_their_ascii_form() {
+        assert_eq!(
+            email_key("Maija@Pörssi.FI"),
+            email_key("maija@xn--prssi-jua.fi")
+        );
+        assert_eq!(phone_e164("040 111 2222").as_deref(), Some("+358401112222"));
+        assert_eq!(
+            phone_e164("+358 40 111 2222").as_deref(),
+            Some("+358401112222")
+        );
+        assert!(legacy_phone_keys("+358 40 111 2222").contains(&"0401112222".to_owned()));
     }
 
     #[test]

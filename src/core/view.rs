@@ -18,6 +18,7 @@ use crate::core::model::{
     AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
     Request, Subject,
 };
+use crate::core::rollback::{GuardProbe, GuardProbeEntry, TrailPoint};
 use crate::core::validate;
 
 #[derive(Deserialize)]
@@ -35,8 +36,8 @@ struct RawRegister<'a> {
     _retained: IgnoredAny,
     #[serde(rename = "tasks")]
     _tasks: IgnoredAny,
-    #[serde(rename = "erased")]
-    _erased: IgnoredAny,
+    // Only its key and the ids it lists: the erasure journal is checked against them.
+    erased: GuardProbe,
     #[serde(rename = "erasures")]
     _erasures: IgnoredAny,
     #[serde(rename = "breaches", default)]
@@ -78,6 +79,10 @@ pub struct SubjectView {
     pub register: Register,
     /// How many subjects of the whole register have an id in the `erased` set given.
     pub restored: usize,
+    /// The erasure guard's key and erased ids, to check the erasure journal with.
+    pub guard: GuardProbe,
+    /// Where the whole register's audit trail ends, for rollback detection.
+    pub trail: TrailPoint,
 }
 
 /// Why a subject view could not be made.
@@ -151,6 +156,13 @@ pub fn decode_subject(
     };
     // An event names its subject by id; a UUID appears nowhere else in an event, so a
     // substring search finds the candidates and parsing confirms them.
+    let trail = match raw.audit.last() {
+        Some(last) => {
+            let last: AuditEvent = serde_json::from_str(last.get()).map_err(malformed)?;
+            TrailPoint::of(std::slice::from_ref(&last))
+        }
+        None => TrailPoint::of(&[]),
+    };
     let needle = format!("\"{}\"", subject.id.0);
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut audit = Vec::new();
@@ -183,6 +195,8 @@ pub fn decode_subject(
             upgrade_notes: Vec::new(),
         },
         restored,
+        guard: raw.erased,
+        trail,
     })
 }
 
@@ -202,9 +216,26 @@ fn full_decode(
         _ => ViewError::NoSuchSubject,
     })?;
     let subject = register.subjects.swap_remove(index);
+    let trail = TrailPoint::of(&register.audit);
+    let guard = GuardProbe {
+        key: register.erased.key.clone(),
+        entries: register
+            .erased
+            .entries
+            .iter()
+            .map(|e| GuardProbeEntry {
+                subject: e.subject.0.clone(),
+            })
+            .collect(),
+    };
     register
         .audit
         .retain(|e| e.subject.as_ref() == Some(&subject.id));
     register.subjects = vec![subject];
-    Ok(SubjectView { register, restored })
+    Ok(SubjectView {
+        register,
+        restored,
+        guard,
+        trail,
+    })
 }

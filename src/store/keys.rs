@@ -16,6 +16,42 @@ use crate::error::{Error, Result};
 pub trait PassphraseSource {
     /// The passphrase. With `new`, for a register about to be encrypted: ask twice.
     fn passphrase(&self, new: bool) -> Result<SecretString>;
+
+    /// A passphrase to replace the register's current one (`rekey --passphrase`): never the
+    /// source the current one was read from.
+    fn replacement_passphrase(&self) -> Result<SecretString> {
+        self.passphrase(true)
+    }
+}
+
+/// The fewest characters a new passphrase may have.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+/// The fewest different characters a new passphrase may have.
+pub const MIN_PASSPHRASE_DISTINCT: usize = 6;
+
+/// Checks a new passphrase: at least `MIN_PASSPHRASE_CHARS` characters, of which
+/// `MIN_PASSPHRASE_DISTINCT` different ones, and not the `old` one.
+pub fn check_new_passphrase(new: &SecretString, old: Option<&SecretString>) -> Result<()> {
+    let text = new.expose_secret();
+    let chars = text.chars().count();
+    let mut distinct: Zeroizing<Vec<char>> = Zeroizing::new(text.chars().collect());
+    distinct.sort_unstable();
+    distinct.dedup();
+    let distinct = distinct.len();
+    if text.trim().is_empty() {
+        return Err(Error::Passphrase("the new passphrase is empty".into()));
+    }
+    if chars < MIN_PASSPHRASE_CHARS || distinct < MIN_PASSPHRASE_DISTINCT {
+        return Err(Error::Passphrase(format!(
+            "the new passphrase is too weak: it needs at least {MIN_PASSPHRASE_CHARS} characters, {MIN_PASSPHRASE_DISTINCT} of them different"
+        )));
+    }
+    if old.is_some_and(|old| same_passphrase(old, new)) {
+        return Err(Error::Passphrase(
+            "the new passphrase is the same as the old one".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// One identity file, parsed.
@@ -49,6 +85,13 @@ fn read_secret_file(path: &Path) -> Result<Zeroizing<String>> {
 /// Reads an identity file: `AGE-SECRET-KEY-1…` lines (with `#` comments), or an unencrypted
 /// OpenSSH / PEM private key (`ssh-ed25519`, `ssh-rsa`).
 pub fn load_identity(path: &Path) -> Result<LoadedIdentity> {
+    let loaded = parse_identity_file(path)?;
+    // Only a file that holds a key is worth the warning.
+    crate::store::files::warn_if_identity_open(path);
+    Ok(loaded)
+}
+
+fn parse_identity_file(path: &Path) -> Result<LoadedIdentity> {
     let text = read_secret_file(path)?;
     let bad = |why: &str| Error::Config(format!("{}: {why}", path.display()));
     if text.contains("AGE-SECRET-KEY-") {

@@ -1,7 +1,7 @@
 //! The writer's lock: an exclusive lock on the sidecar `<register>.lock`, waited for a
 //! bounded time. The lock file is never removed, so two writers always lock the same inode.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -24,14 +24,8 @@ pub fn lock_path(register: &Path) -> PathBuf {
 /// Takes the exclusive lock on `register`'s sidecar, waiting at most `wait`.
 pub fn acquire(register: &Path, wait: Duration) -> Result<WriteLock> {
     let path = lock_path(register);
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(&path).map_err(|e| Error::io(&path, e))?;
+    // Never through a link, never a FIFO: see `files`.
+    let file = crate::store::files::open_lock(&path)?;
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {

@@ -3,21 +3,28 @@
 //! plaintext never reaches the disk and a crash leaves the old or the new register, whole.
 
 pub mod atomic;
+pub mod files;
+pub mod header;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod process;
 pub mod random;
+pub mod state;
 
+use std::collections::HashSet;
 use std::fs;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
+use crate::core::derived_keys;
 use crate::core::format::{self, DecodeError};
-use crate::core::model::{Encryption, FORMAT_VERSION, Register};
+use crate::core::model::{Encryption, ErasureReceipt, FORMAT_VERSION, Register, SubjectId};
+use crate::core::rollback::{self, TrailPoint, Verdict};
 use crate::core::sparse;
 use crate::core::view::{self, ViewError};
 use crate::error::{Error, Result};
@@ -25,6 +32,10 @@ use keys::{LoadedIdentity, PassphraseSource};
 
 /// How long a writer waits for another writer's lock by default.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The largest register file read: 16 GiB, about ten times a million subjects. A larger file
+/// (or a sparse one that claims to be) is refused before any memory is set aside for it.
+pub const MAX_REGISTER_BYTES: u64 = 16 * 1024 * 1024 * 1024;
 
 /// The register file and the keys to open it.
 pub struct Store<'a> {
@@ -35,6 +46,23 @@ pub struct Store<'a> {
     /// Show a progress bar on stderr while a large register is read or written (set when
     /// stderr is a terminal).
     pub progress: bool,
+    /// The device and inode of the register file read last (see `replaced_since_read`).
+    pub read_identity: std::cell::Cell<Option<(u64, u64)>>,
+}
+
+#[cfg(unix)]
+fn metadata_identity(metadata: &fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn metadata_identity(_: &fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
+    file.metadata().ok().and_then(|m| metadata_identity(&m))
 }
 
 /// Registers smaller than this are read and written without a progress bar.
@@ -60,12 +88,26 @@ pub struct Opened {
     pub passphrase: Option<SecretString>,
 }
 
+/// One subject `erase --replay` would erase again: the journal's line, and the receipt the
+/// register holds for the first erasure, if it still does.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub subject: SubjectId,
+    pub erased_on: chrono::NaiveDate,
+    pub receipt: Option<ErasureReceipt>,
+}
+
 impl Store<'_> {
-    /// Reads and decrypts the register.
+    /// Reads and decrypts the register. A register whose trail lost the point this machine
+    /// saw last is read with a warning (see `rollback`).
     pub fn open(&self) -> Result<Opened> {
         let (plaintext, passphrase) = self.read_plaintext()?;
         let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
         self.tell_upgrade(&register, false);
+        let now = TrailPoint::of(&register.audit);
+        self.note_read(&register.erased.key, &now, |seq| {
+            full_hash_at(&register, seq)
+        })?;
         Ok(Opened {
             register,
             passphrase,
@@ -76,11 +118,9 @@ impl Store<'_> {
     /// holding that subject and its events. Refuses a restored register like `open_checked`.
     pub fn open_subject(&self, selector: &str) -> Result<Register> {
         let (plaintext, _) = self.read_plaintext()?;
-        let erased: std::collections::HashSet<String> = journal::read(&self.journal_path())?
-            .into_iter()
-            .map(|e| e.subject.0)
-            .collect();
-        let view = view::decode_subject(&plaintext, selector, &erased).map_err(|e| match e {
+        let journal = journal::read(&self.journal_path())?;
+        let named: HashSet<String> = journal.named_subjects().into_iter().collect();
+        let view = view::decode_subject(&plaintext, selector, &named).map_err(|e| match e {
             ViewError::Decode(e) => self.decode_error(e),
             ViewError::NoSuchSubject => Error::NoSuchSubject(selector.trim().to_owned()),
             ViewError::Ambiguous(count) => Error::AmbiguousSubject {
@@ -88,6 +128,16 @@ impl Store<'_> {
                 count,
             },
         })?;
+        self.note_read(&view.guard.key, &view.trail, |seq| {
+            rollback::hash_at(&plaintext, seq)
+        })?;
+        let vouched: HashSet<&str> = view
+            .guard
+            .entries
+            .iter()
+            .map(|e| e.subject.as_str())
+            .collect();
+        self.check_journal(&journal, &view.guard.key, |id| vouched.contains(id))?;
         if view.restored > 0 {
             return Err(Error::RestoredErased {
                 path: self.path.clone(),
@@ -108,45 +158,113 @@ impl Store<'_> {
         }
     }
 
+    /// Opens the register file (no link, no FIFO or device), refuses one too large to be a
+    /// register, and checks its header before age parses it.
+    fn open_checked_file(&self) -> Result<(fs::File, u64)> {
+        let mut file = files::open_register(&self.path)?;
+        let size = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        if size > MAX_REGISTER_BYTES {
+            return Err(Error::TooLarge {
+                path: self.path.clone(),
+                size,
+                limit: MAX_REGISTER_BYTES,
+            });
+        }
+        header::check(&self.path, &mut file)?;
+        file.rewind().map_err(|e| Error::io(&self.path, e))?;
+        Ok((file, size))
+    }
+
     /// Reads the file and decrypts it into a zeroizing buffer.
     fn read_plaintext(&self) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
-        let file = match fs::File::open(&self.path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::RegisterMissing {
-                    path: self.path.clone(),
-                });
-            }
-            Err(e) if e.kind() == io::ErrorKind::IsADirectory => {
-                return Err(self.corrupt("it is a directory, not a file"));
-            }
-            Err(e) => return Err(Error::io(&self.path, e)),
-        };
-        let metadata = file.metadata().map_err(|e| Error::io(&self.path, e))?;
-        if metadata.is_dir() {
-            return Err(self.corrupt("it is a directory, not a file"));
-        }
-        self.decrypt(
-            io::BufReader::with_capacity(256 * 1024, file),
-            metadata.len(),
-        )
+        let (file, size) = self.open_checked_file()?;
+        self.read_identity.set(file_identity(&file));
+        self.decrypt(io::BufReader::with_capacity(256 * 1024, file), size)
+    }
+
+    /// True when the register's path no longer names the file read last: a writer replaced
+    /// it meanwhile (every write renames a new file into place). A trail that then looks
+    /// rolled back is only older than the state that writer recorded.
+    fn replaced_since_read(&self) -> bool {
+        let read = self.read_identity.get();
+        let now = fs::metadata(&self.path).ok().map(|m| metadata_identity(&m));
+        read.is_some() && now.is_some() && read != now.flatten()
     }
 
     /// Creates the register file; refuses if it exists.
     pub fn create(&self, register: &Register, passphrase: Option<&SecretString>) -> Result<()> {
         format::check(register).map_err(Error::Refused)?;
+        files::check_register_path(&self.path)?;
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
         atomic::write_with(&self.path, true, |file| {
             encrypt_to(register, passphrase, file).map(|_| ())
-        })
+        })?;
+        self.remember(&register.erased.key, &TrailPoint::of(&register.audit));
+        Ok(())
     }
 
     /// Reads the register and refuses one that holds a subject the erasure journal lists
     /// (an old backup put back): its data must not leave before `erase --replay`.
     pub fn open_checked(&self) -> Result<Opened> {
         let opened = self.open()?;
-        self.refuse_restored(&opened.register, &journal::read(&self.journal_path())?)?;
+        let journal = self.register_journal(&opened.register)?;
+        self.refuse_restored(&opened.register, &journal.entries)?;
         Ok(opened)
+    }
+
+    /// What `erase --replay` would do now: the subjects of the journal that are back in the
+    /// register, with their erasure dates and receipts. Read without the lock, to be shown
+    /// before the change is confirmed.
+    pub fn replay_plan(&self) -> Result<Vec<Replay>> {
+        let register = self.open_to_change()?.register;
+        let journal = self.register_journal(&register)?;
+        Ok(replay_plan(&register, &journal.entries))
+    }
+
+    /// Reads the register to show a change before it is confirmed (`rekey`): like
+    /// `open_checked`, but a rollback is refused at once, as the write would refuse it.
+    pub fn open_for_change(&self) -> Result<Opened> {
+        let opened = self.open_to_change()?;
+        let journal = self.register_journal(&opened.register)?;
+        self.refuse_restored(&opened.register, &journal.entries)?;
+        Ok(opened)
+    }
+
+    fn open_to_change(&self) -> Result<Opened> {
+        let (plaintext, passphrase) = self.read_plaintext()?;
+        let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        let now = TrailPoint::of(&register.audit);
+        match self.refuse_rollback(&register.erased.key, &now, |seq| {
+            full_hash_at(&register, seq)
+        }) {
+            // A writer replaced the file meanwhile; the write re-checks under the lock.
+            Err(Error::RolledBack { .. }) if self.replaced_since_read() => {}
+            other => other?,
+        }
+        Ok(Opened {
+            register,
+            passphrase,
+        })
+    }
+
+    /// Refuses a register whose trail lost the point this machine saw last.
+    fn refuse_rollback(
+        &self,
+        guard_key: &str,
+        now: &TrailPoint,
+        hash_at: impl FnOnce(u64) -> Option<String>,
+    ) -> Result<()> {
+        let id = derived_keys::register_id(guard_key);
+        if let Some(seen) = state::load(&id)?
+            && rollback::compare(&seen, now, hash_at) == Verdict::RolledBack
+        {
+            return Err(Error::RolledBack {
+                path: self.path.clone(),
+                seen: seen.count,
+                found: now.count,
+            });
+        }
+        Ok(())
     }
 
     /// Applies `change` to the register through the one write path and returns its result.
@@ -161,17 +279,14 @@ impl Store<'_> {
         self.write(false, None, selectors, |register, _| change(register))
     }
 
-    /// Like `update_subjects`, for `erase --replay`: a register holding erased subjects is accepted,
-    /// and `change` is given the journal to erase them again.
+    /// Like `update_subjects`, for `erase --replay`: a register holding erased subjects is
+    /// accepted, and `change` is given the checked journal to erase them again.
     pub fn replay<T>(
         &self,
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
-        // The journal names the subjects to load, and is read again under the lock.
-        let wanted: Vec<String> = journal::read(&self.journal_path())?
-            .into_iter()
-            .map(|e| e.subject.0)
-            .collect();
+        // The journal names the subjects to load; it is read again and checked under the lock.
+        let wanted = journal::read(&self.journal_path())?.named_subjects();
         self.write(true, None, &wanted, change)
     }
 
@@ -185,10 +300,24 @@ impl Store<'_> {
         self.write(false, new_passphrase, &[], |register, _| change(register))
     }
 
+    /// Records the register as it is now as the last state this machine has seen, for a
+    /// deliberate restore (`audit accept-rollback`). Returns the point recorded and the one
+    /// seen before, if any.
+    pub fn accept_rollback(&self) -> Result<(TrailPoint, Option<TrailPoint>)> {
+        let (plaintext, _) = self.read_plaintext()?;
+        let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        let id = derived_keys::register_id(&register.erased.key);
+        let before = state::load(&id)?;
+        let now = TrailPoint::of(&register.audit);
+        state::save(&id, &now)?;
+        Ok((now, before))
+    }
+
     /// The one write path: lock → decrypt → apply → check → encrypt → fsync → rename →
     /// fsync dir, then record new erasures in the journal. Only the subjects `subjects`
     /// names are parsed (see `core::sparse`); the rest is copied. A register of an older
-    /// format is decoded whole, upgraded, and written in the current one.
+    /// format is decoded whole, upgraded, and written in the current one. The header is
+    /// checked before the lock is taken: nobody waits on a writer stuck in a hostile header.
     fn write<T>(
         &self,
         allow_restored: bool,
@@ -196,39 +325,55 @@ impl Store<'_> {
         subjects: &[String],
         change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
-        if !self.path.exists() {
+        if fs::symlink_metadata(&self.path).is_err() {
             return Err(Error::RegisterMissing {
                 path: self.path.clone(),
             });
         }
+        drop(self.open_checked_file()?);
         let _lock = lock::acquire(&self.path, self.lock_wait)?;
         // Under the lock no other writer is running: a temporary file left now is from a
         // writer that was killed, and holds only ciphertext. Clear it away.
         atomic::remove_stale_temporaries(&self.path);
         let (plaintext, passphrase) = self.read_plaintext()?;
         let journal_path = self.journal_path();
-        let journal = journal::read(&journal_path)?;
+        let raw_journal = journal::read(&journal_path)?;
         let sparse = sparse::load(&plaintext, subjects).map_err(|e| self.decode_error(e))?;
         let (mut register, sparse_rest) = match sparse {
-            Some((register, sparse)) => {
-                if !allow_restored {
-                    self.refuse_restored_ids(sparse.subject_ids(), &journal)?;
-                }
-                (register, Some(sparse))
-            }
+            Some((register, sparse)) => (register, Some(sparse)),
             None => {
                 let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
                 self.tell_upgrade(&register, true);
-                if !allow_restored {
-                    self.refuse_restored(&register, &journal)?;
-                }
                 (register, None)
             }
         };
-        let outcome = change(&mut register, &journal)?;
+        let guard_key = register.erased.key.clone();
+        let before = TrailPoint::of(&register.audit);
+        self.refuse_rollback(&guard_key, &before, |seq| match &sparse_rest {
+            Some(sparse) => sparse
+                .event_hash(seq)
+                .or_else(|| (seq == before.count).then(|| before.head.clone())),
+            None => full_hash_at(&register, seq),
+        })?;
+        let checked = {
+            let vouched: HashSet<&str> = register
+                .erased
+                .entries
+                .iter()
+                .map(|e| e.subject.0.as_str())
+                .collect();
+            self.check_journal(&raw_journal, &guard_key, |id| vouched.contains(id))?
+        };
+        let journal = &checked.entries;
+        if !allow_restored {
+            match &sparse_rest {
+                Some(sparse) => self.refuse_restored_ids(sparse.subject_ids(), journal)?,
+                None => self.refuse_restored(&register, journal)?,
+            }
+        }
+        let outcome = change(&mut register, journal)?;
         format::check(&register).map_err(Error::Refused)?;
-        let known: std::collections::HashSet<&str> =
-            journal.iter().map(|e| e.subject.0.as_str()).collect();
+        let known: HashSet<&str> = journal.iter().map(|e| e.subject.0.as_str()).collect();
         let new: Vec<journal::Erased> = register
             .erased
             .entries
@@ -243,7 +388,8 @@ impl Store<'_> {
         // the erasure already journalled, which every command then refuses until
         // `erase --replay` completes it. The other order could lose the journal entry, and
         // with it the protection against restoring an old backup.
-        journal::append(&journal_path, &new)?;
+        let journal_key = derived_keys::journal_key(&guard_key);
+        journal::record(&journal_path, &journal_key, &checked, &new)?;
         let passphrase = new_passphrase.or(passphrase);
         // The new file is about as large as the old one.
         let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
@@ -262,7 +408,15 @@ impl Store<'_> {
             }
         });
         bar.finish_and_clear();
-        written?;
+        written.map_err(|e| match e {
+            // The encryptor names its output `<output>`: here it is the register's new copy.
+            Error::Io { path, source } if path == Path::new("<output>") => Error::Io {
+                path: self.path.clone(),
+                source,
+            },
+            other => other,
+        })?;
+        self.remember(&register.erased.key, &TrailPoint::of(&register.audit));
         Ok(outcome)
     }
 
@@ -290,6 +444,80 @@ impl Store<'_> {
         journal::journal_path(&self.path)
     }
 
+    /// Reads the journal and checks it against `register`'s key.
+    fn register_journal(&self, register: &Register) -> Result<journal::Checked> {
+        let raw = journal::read(&self.journal_path())?;
+        let vouched: HashSet<&str> = register
+            .erased
+            .entries
+            .iter()
+            .map(|e| e.subject.0.as_str())
+            .collect();
+        self.check_journal(&raw, &register.erased.key, |id| vouched.contains(id))
+    }
+
+    fn check_journal(
+        &self,
+        raw: &journal::Journal,
+        guard_key: &str,
+        vouched: impl Fn(&str) -> bool,
+    ) -> Result<journal::Checked> {
+        let path = self.journal_path();
+        let key = derived_keys::journal_key(guard_key);
+        let checked = raw.check(&path, &key, vouched)?;
+        if let Some(line) = checked.dropped_tail {
+            files::warn(format_args!(
+                "{}: line {line} of the erasure journal was cut short (a crash while it was written) and is ignored; the next change removes it",
+                path.display()
+            ));
+        }
+        Ok(checked)
+    }
+
+    /// After a read: warns when the register's trail lost the point this machine saw last;
+    /// otherwise records how far it has seen.
+    fn note_read(
+        &self,
+        guard_key: &str,
+        now: &TrailPoint,
+        hash_at: impl FnOnce(u64) -> Option<String>,
+    ) -> Result<()> {
+        let id = derived_keys::register_id(guard_key);
+        match state::load(&id)? {
+            Some(seen) => match rollback::compare(&seen, now, hash_at) {
+                Verdict::Same => {}
+                Verdict::Ahead => self.remember_if_newer(guard_key, now),
+                // Read just before a writer replaced it: older, not rolled back.
+                Verdict::RolledBack if self.replaced_since_read() => {}
+                Verdict::RolledBack => files::warn(format_args!(
+                    "{}: the register's audit trail no longer contains the last state this machine saw ({} events; the file has {}): an older copy was put back, and every change is refused until you put the latest copy back or run `rekisteri audit accept-rollback`",
+                    self.path.display(),
+                    seen.count,
+                    now.count
+                )),
+            },
+            None => self.remember_if_newer(guard_key, now),
+        }
+        Ok(())
+    }
+
+    /// After a read: records `point` unless a writer recorded a later one meanwhile.
+    fn remember_if_newer(&self, guard_key: &str, point: &TrailPoint) {
+        let id = derived_keys::register_id(guard_key);
+        match state::load(&id) {
+            Ok(Some(seen)) if seen.count >= point.count => {}
+            _ => self.remember(guard_key, point),
+        }
+    }
+
+    /// Records `point` as seen. A failure costs only the detection, and is said.
+    fn remember(&self, guard_key: &str, point: &TrailPoint) {
+        let id = derived_keys::register_id(guard_key);
+        if let Err(e) = state::save(&id, point) {
+            files::warn(format_args!("the rollback state was not recorded: {e}"));
+        }
+    }
+
     fn refuse_restored(&self, register: &Register, journal: &[journal::Erased]) -> Result<()> {
         self.refuse_restored_ids(register.subjects.iter().map(|s| s.id.0.as_str()), journal)
     }
@@ -302,8 +530,7 @@ impl Store<'_> {
         if journal.is_empty() {
             return Ok(());
         }
-        let erased: std::collections::HashSet<&str> =
-            journal.iter().map(|e| e.subject.0.as_str()).collect();
+        let erased: HashSet<&str> = journal.iter().map(|e| e.subject.0.as_str()).collect();
         let count = ids.filter(|id| erased.contains(id)).count();
         if count > 0 {
             return Err(Error::RestoredErased {
@@ -330,7 +557,8 @@ impl Store<'_> {
         let decryptor = age::Decryptor::new_buffered(reader).map_err(|e| self.decrypt_error(e))?;
         let (stream, passphrase) = if decryptor.is_scrypt() {
             let passphrase = self.passphrase.passphrase(false)?;
-            let identity = age::scrypt::Identity::new(passphrase.clone());
+            let mut identity = age::scrypt::Identity::new(passphrase.clone());
+            identity.set_max_work_factor(header::MAX_WORK_FACTOR);
             let stream = decryptor
                 .decrypt(std::iter::once(&identity as &dyn age::Identity))
                 .map_err(|e| match e {
@@ -357,8 +585,16 @@ impl Store<'_> {
                 .map_err(|e| self.decrypt_error(e))?;
             (stream, None)
         };
-        // The plaintext is a little smaller than the file: reserve once, never grow.
-        let mut plaintext = Zeroizing::new(Vec::with_capacity(usize::try_from(size).unwrap_or(0)));
+        // The plaintext is a little smaller than the file: reserve once, never grow. The
+        // reservation is fallible, so a file claiming more than memory holds is an error,
+        // not an abort.
+        let mut plaintext = Zeroizing::new(Vec::new());
+        let capacity = usize::try_from(size).unwrap_or(usize::MAX);
+        plaintext
+            .try_reserve_exact(capacity)
+            .map_err(|_| Error::OutOfMemory {
+                path: self.path.clone(),
+            })?;
         let mut stream = stream;
         stream
             .read_to_end(&mut plaintext)
@@ -376,12 +612,45 @@ impl Store<'_> {
             }
             age::DecryptError::InvalidMac => self.corrupt("its header fails its MAC check"),
             age::DecryptError::Io(_) => self.corrupt("it ends before its header does"),
-            age::DecryptError::ExcessiveWork { .. } => {
-                self.corrupt("its passphrase work factor is too high to attempt")
-            }
+            age::DecryptError::ExcessiveWork { .. } => Error::UnsafeHeader {
+                path: self.path.clone(),
+                reason: format!(
+                    "its passphrase work factor is above {}, more than rekisteri attempts",
+                    header::MAX_WORK_FACTOR
+                ),
+            },
             _ => self.corrupt("it cannot be decrypted"),
         }
     }
+}
+
+/// The hash of event `seq` of a fully decoded register.
+fn full_hash_at(register: &Register, seq: u64) -> Option<String> {
+    let index = usize::try_from(seq.checked_sub(1)?).ok()?;
+    register
+        .audit
+        .get(index)
+        .filter(|e| e.seq == seq)
+        .map(|e| e.hash.clone())
+}
+
+/// The subjects of `journal` that are in `register`, with their receipts.
+fn replay_plan(register: &Register, journal: &[journal::Erased]) -> Vec<Replay> {
+    let present: HashSet<&str> = register.subjects.iter().map(|s| s.id.0.as_str()).collect();
+    journal
+        .iter()
+        .filter(|e| present.contains(e.subject.0.as_str()))
+        .map(|e| Replay {
+            subject: e.subject.clone(),
+            erased_on: e.on,
+            receipt: register
+                .erasures
+                .iter()
+                .rev()
+                .find(|r| r.subject == e.subject)
+                .cloned(),
+        })
+        .collect()
 }
 
 /// Encrypts a register to its own recipients, or to `passphrase` when it is
@@ -407,7 +676,10 @@ pub fn encrypt_with<W: Write>(
     let encryptor = if encryption.passphrase {
         let passphrase = passphrase
             .ok_or_else(|| Error::Config("the register needs a passphrase to be written".into()))?;
-        age::Encryptor::with_user_passphrase(passphrase.clone())
+        let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+        recipient.set_work_factor(header::encryption_work_factor());
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|_| Error::Config("the passphrase cannot be used to encrypt".into()))?
     } else {
         let recipients = encryption
             .recipients

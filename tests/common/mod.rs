@@ -30,6 +30,7 @@ const INHERITED: &[&str] = &[
     "REKISTERI_FILE",
     "REKISTERI_IDENTITY",
     "REKISTERI_PASSPHRASE_FILE",
+    "REKISTERI_NEW_PASSPHRASE_FILE",
     "REKISTERI_LOCK_WAIT",
     "REKISTERI_TODAY",
     "REKISTERI_ACTOR",
@@ -54,9 +55,14 @@ pub fn std_command(dir: &Path) -> std::process::Command {
     }
     command
         .env("REKISTERI_TODAY", TODAY)
-        .env("REKISTERI_ACTOR", ACTOR);
+        .env("REKISTERI_ACTOR", ACTOR)
+        // Rollback state per test, never the developer's (tests copy one fixture around).
+        .env("XDG_STATE_HOME", dir.join(STATE_DIR));
     command
 }
+
+/// The test's rollback state directory, inside its temporary directory.
+pub const STATE_DIR: &str = ".state";
 
 /// The binary as an `assert_cmd::Command`, in `dir`, with the fixed environment.
 pub fn command(dir: &Path) -> assert_cmd::Command {
@@ -206,6 +212,7 @@ impl Fixture {
                     .to_string_lossy()
                     .into_owned()
             })
+            .filter(|name| name != STATE_DIR)
             .collect()
     }
 }

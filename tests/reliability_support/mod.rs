@@ -61,8 +61,13 @@ pub fn fixed_env(command: &mut std::process::Command, dir: &Path) {
     }
     command
         .env("REKISTERI_TODAY", TODAY)
-        .env("REKISTERI_ACTOR", ACTOR);
+        .env("REKISTERI_ACTOR", ACTOR)
+        // Rollback state per test, never the developer's (tests copy one fixture around).
+        .env("XDG_STATE_HOME", dir.join(STATE_DIR));
 }
+
+/// The test's rollback state directory, inside its temporary directory.
+pub const STATE_DIR: &str = ".state";
 
 /// The binary as an `assert_cmd::Command`, in `dir`, with the fixed environment.
 pub fn command(dir: &Path) -> assert_cmd::Command {
@@ -74,6 +79,7 @@ pub fn command(dir: &Path) -> assert_cmd::Command {
     command
         .env("REKISTERI_TODAY", TODAY)
         .env("REKISTERI_ACTOR", ACTOR)
+        .env("XDG_STATE_HOME", dir.join(STATE_DIR))
         .timeout(Duration::from_secs(120));
     command
 }
@@ -250,6 +256,7 @@ impl Workspace {
                     .to_string_lossy()
                     .into_owned()
             })
+            .filter(|name| name != STATE_DIR)
             .collect();
         names.sort();
         names

@@ -30,6 +30,7 @@ const INHERITED: &[&str] = &[
     "REKISTERI_FILE",
     "REKISTERI_IDENTITY",
     "REKISTERI_PASSPHRASE_FILE",
+    "REKISTERI_NEW_PASSPHRASE_FILE",
     "REKISTERI_TODAY",
     "REKISTERI_ACTOR",
     "REKISTERI_LOCK_WAIT",
@@ -50,6 +51,8 @@ pub fn rekisteri(dir: &Path, today: &str) -> assert_cmd::Command {
     command
         .env("REKISTERI_TODAY", today)
         .env("REKISTERI_ACTOR", ACTOR)
+        // Rollback state per test, never the developer's (tests copy one fixture around).
+        .env("XDG_STATE_HOME", dir.join(".state"))
         .timeout(Duration::from_secs(120));
     command
 }
