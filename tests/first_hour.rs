@@ -140,3 +140,102 @@ fn man_writes_one_page_per_command_into_a_directory() {
     let output = rekisteri(home.path(), TODAY).arg("man").output().unwrap();
     assert!(stdout(&output).contains("rekisteri"));
 }
+
+/// Every visible command, with its path after `rekisteri`.
+fn commands(command: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+    out.push((path.to_owned(), command.clone()));
+    // clap's own `help` subcommands are left out.
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let sub_path = format!("{path} {}", sub.get_name()).trim().to_owned();
+        commands(sub, &sub_path, out);
+    }
+}
+
+#[test]
+fn every_command_has_an_example_and_every_flag_a_description() {
+    let mut root = rekisteri::cli::command();
+    root.build();
+    let mut all = Vec::new();
+    commands(&root, "", &mut all);
+    assert!(all.len() > 40, "{} commands", all.len());
+    let mut missing = Vec::new();
+    for (path, command) in &all {
+        let after = command
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        if !after.starts_with("Examples:\n  rekisteri") {
+            missing.push(format!("`{path}` has no example"));
+        }
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("`{path}`: `{id}` has no description"));
+            }
+            let global = ["file", "identity", "format", "actor", "today"].contains(&id);
+            let heading = arg.get_help_heading();
+            if global != (heading == Some("Global options")) {
+                missing.push(format!("`{path}`: `{id}` is under the heading {heading:?}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn the_examples_run_the_commands_they_are_shown_for() {
+    // Each example line parses as the command it illustrates (so a renamed flag shows up).
+    let root = rekisteri::cli::command();
+    for (path, text) in rekisteri::cli::examples::EXAMPLES {
+        for line in text.lines() {
+            let argv = shell_words(line);
+            assert_eq!(argv[0], "rekisteri", "{line}");
+            let matches = root.clone().try_get_matches_from(&argv);
+            let ok = match &matches {
+                Ok(_) => true,
+                Err(e) => e.kind() == clap::error::ErrorKind::DisplayHelp,
+            };
+            assert!(ok, "`{line}` (for `{path}`): {:?}", matches.err());
+            let words: Vec<&str> = path.split(' ').filter(|w| !w.is_empty()).collect();
+            let mut position = 1;
+            for word in &words {
+                while position < argv.len() && argv[position] != *word {
+                    position += 1;
+                }
+                assert!(
+                    position < argv.len(),
+                    "`{line}` is not an example of `{path}`"
+                );
+            }
+        }
+    }
+}
+
+/// Splits a shell line on spaces, keeping double-quoted words together.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            '>' if !quoted => break,
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}

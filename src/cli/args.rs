@@ -27,7 +27,8 @@ pub struct Global {
         long = "file",
         env = "REKISTERI_FILE",
         default_value = "register.age",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub file: PathBuf,
 
@@ -36,21 +37,29 @@ pub struct Global {
         short = 'i',
         long = "identity",
         env = "REKISTERI_IDENTITY",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub identity: Vec<PathBuf>,
 
     /// Output format of commands that print records.
-    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true,
+        help_heading = "Global options")]
     pub format: Format,
 
     /// Who acts; recorded in the audit trail. Defaults to $USER.
-    #[arg(long, env = "REKISTERI_ACTOR", global = true)]
+    #[arg(
+        long,
+        env = "REKISTERI_ACTOR",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub actor: Option<String>,
 
     /// The date the command treats as today (YYYY-MM-DD). Defaults to the current date in
     /// Europe/Helsinki. When given, timestamps written are that day at 12:00 UTC.
-    #[arg(long, env = "REKISTERI_TODAY", global = true, value_parser = parse_date)]
+    #[arg(long, env = "REKISTERI_TODAY", global = true,
+        help_heading = "Global options", value_parser = parse_date)]
     pub today: Option<NaiveDate>,
 }
 
@@ -168,14 +177,19 @@ pub struct AddArgs {
     /// Admit people who were erased before (they came back as new customers).
     #[arg(long)]
     pub readmit: bool,
+    /// The person's name (required without --from).
     #[arg(long, required_unless_present = "from")]
     pub name: Option<String>,
+    /// The company the person works for or represents.
     #[arg(long)]
     pub company: Option<String>,
+    /// The email address; unique in the register, compared case-insensitively.
     #[arg(long)]
     pub email: Option<String>,
+    /// The phone number; `+358 40 123 4567` and `040 123 4567` are one number.
     #[arg(long)]
     pub phone: Option<String>,
+    /// The postal address.
     #[arg(long)]
     pub address: Option<String>,
     /// `consumer` (the default, the stricter rule for marketing) or `business` (a contact
@@ -214,6 +228,7 @@ pub struct RecordArgs {
 pub enum RecordFact {
     /// An order, or with --change, a change to the latest order of the product.
     Order {
+        /// The product or service ordered.
         #[arg(long)]
         product: String,
         /// The date of the order or change; today when absent.
@@ -225,8 +240,10 @@ pub enum RecordFact {
     },
     /// An invoice.
     Invoice {
+        /// The invoice number.
         #[arg(long)]
         number: String,
+        /// The invoice date (YYYY-MM-DD); bookkeeping keeps it 6 years from its year's end.
         #[arg(long, value_parser = parse_date)]
         date: NaiveDate,
         /// The amount in euros, e.g. 249 or 249.50.
@@ -234,11 +251,18 @@ pub enum RecordFact {
         amount: String,
     },
     /// An IP address the subject connected from.
-    Ip { address: String },
+    Ip {
+        /// An IPv4 or IPv6 address.
+        address: String,
+    },
     /// A staff note.
-    Note { text: String },
+    Note {
+        /// The note; write what the customer relationship needs, nothing more.
+        text: String,
+    },
     /// A disclosure of the subject's data to a recipient (Art. 19).
     Disclosure {
+        /// A recipient the description declares: its id or exact name.
         #[arg(long)]
         recipient: String,
         /// The fields disclosed, comma-separated.
@@ -370,6 +394,7 @@ pub enum ConsentVerb {
 pub struct ConsentArgs {
     /// The subject: its id, or its email address.
     pub subject: String,
+    /// Consent given, or withdrawn (as easy as giving; not retroactive).
     #[arg(value_enum)]
     pub action: ConsentVerb,
     /// The purpose id, e.g. marketing.
@@ -476,6 +501,7 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
@@ -494,6 +520,8 @@ pub enum Kind {
 pub enum RequestCommand {
     /// Log a data-subject request; prints its id and deadline.
     Open {
+        /// What the person asks for: access (Art. 15), rectification (16), erasure (17),
+        /// restriction (18), portability (20) or objection (21).
         #[arg(long, value_enum)]
         kind: Kind,
         /// The subject, once identified (id or email).
@@ -516,9 +544,13 @@ pub enum RequestCommand {
         open: bool,
     },
     /// Show one request and what was done for it.
-    Show { id: String },
+    Show {
+        /// The request id, e.g. R-0001.
+        id: String,
+    },
     /// Extend a request by two months (Art. 12(3)).
     Extend {
+        /// The request id, e.g. R-0001.
         id: String,
         /// Why (the request is complex, or there are many).
         #[arg(long)]
@@ -529,7 +561,9 @@ pub enum RequestCommand {
     },
     /// Close a request with its outcome.
     Close {
+        /// The request id, e.g. R-0001.
         id: String,
+        /// What was done, in a few words without personal data.
         #[arg(long)]
         outcome: String,
         /// A document sent to the subject in answer: its name, SHA-256, size and today's
@@ -539,7 +573,9 @@ pub enum RequestCommand {
     },
     /// Refuse a request, with its written justification (Art. 12(4)-(5)).
     Refuse {
+        /// The request id, e.g. R-0001.
         id: String,
+        /// The written justification (Art. 12(5)): why the request is refused.
         #[arg(long)]
         reason: String,
     },
@@ -588,6 +624,7 @@ pub enum AuditCommand {
     },
     /// Mark a notification task done.
     TaskDone {
+        /// The task id, e.g. T-0001.
         id: String,
         /// The day the recipient was told; today when absent.
         #[arg(long, value_parser = parse_date)]
@@ -674,6 +711,7 @@ pub enum BreachCommand {
     },
     /// Record the notification of the supervisory authority (Art. 33(1)).
     NotifyAuthority {
+        /// The breach id, e.g. B-0001.
         id: String,
         /// When it was made: "YYYY-MM-DD HH:MM", Europe/Helsinki time.
         #[arg(long, value_parser = parse_helsinki_time)]
@@ -687,18 +725,25 @@ pub enum BreachCommand {
     },
     /// Record the day the affected subjects were told (Art. 34).
     NotifySubjects {
+        /// The breach id, e.g. B-0001.
         id: String,
+        /// The day the subjects were told (YYYY-MM-DD).
         #[arg(long, value_parser = parse_date)]
         on: NaiveDate,
     },
     /// Close a breach with the measures taken.
     Close {
+        /// The breach id, e.g. B-0001.
         id: String,
+        /// The measures taken or proposed (Art. 33(3)(d)).
         #[arg(long)]
         measures: String,
     },
     /// List the breaches.
     List,
     /// Show one breach and its events.
-    Show { id: String },
+    Show {
+        /// The breach id, e.g. B-0001.
+        id: String,
+    },
 }

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::Path;
 
 use age::secrecy::ExposeSecret;
-use clap::CommandFactory;
 
 use crate::cli::args::{
     Cli, Command, ExportArgs, Format, Global, InitArgs, KeygenArgs, NoticeArgs, RecordArgs,
@@ -48,12 +47,18 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         Command::Schema => Ok(Output::text(schema_text())),
         Command::Completions(args) => {
             let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "rekisteri", &mut out);
+            clap_complete::generate(
+                args.shell,
+                &mut crate::cli::command(),
+                "rekisteri",
+                &mut out,
+            );
             Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))
         }
         Command::Man(crate::cli::args::ManArgs { dir: Some(dir) }) => {
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| Error::io(&dir, e))?;
+            clap_mangen::generate_to(crate::cli::command(), &dir)
+                .map_err(|e| Error::io(&dir, e))?;
             say(format_args!(
                 "wrote the man pages into {}: `man rekisteri`, `man rekisteri-add`, …",
                 dir.display()
@@ -62,7 +67,7 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         }
         Command::Man(_) => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
+            clap_mangen::Man::new(crate::cli::command())
                 .render(&mut out)
                 .map_err(|e| Error::io("<output>", e))?;
             Ok(Output::text(String::from_utf8_lossy(&out).into_owned()))

@@ -5,6 +5,7 @@ pub mod args;
 pub mod breach;
 pub mod commands;
 pub mod demo;
+pub mod examples;
 pub mod input;
 pub mod passphrase;
 pub mod render;
@@ -19,7 +20,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveTime, Utc};
-use clap::Parser;
 
 use crate::core::Context;
 use crate::error::{Error, Result};
@@ -50,7 +50,10 @@ pub fn main() -> ExitCode {
     // Failure points are armed from FAILPOINTS in test builds only.
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(error) => return clap_exit(error),
     };
@@ -76,6 +79,11 @@ pub fn main() -> ExitCode {
         }
         Err(error) => report(&error),
     }
+}
+
+/// The command line as clap knows it, with an example after every command's help.
+pub fn command() -> clap::Command {
+    examples::with_examples(<Cli as clap::CommandFactory>::command())
 }
 
 /// Prints `rekisteri: error: …` and the hint, and returns the error's exit code.
