@@ -212,27 +212,19 @@ fn link(
 ) -> Result<RequestId> {
     let found = select::request(register, id)?;
     if !kinds.contains(&found.kind) {
-        let wanted: Vec<String> = kinds.iter().map(|k| kind_name(*k).to_owned()).collect();
+        let wanted: Vec<String> = kinds
+            .iter()
+            .map(|k| requests::kind_name(*k).to_owned())
+            .collect();
         return Err(Error::Refused(format!(
             "request {} is a {} request; this change answers {} requests",
             found.id,
-            kind_name(found.kind),
+            requests::kind_name(found.kind),
             wanted.join(" or ")
         )));
     }
     let subject = select::subject(register, selector)?.id.clone();
     requests::link_request(register, id, &subject)
-}
-
-fn kind_name(kind: RequestKind) -> &'static str {
-    match kind {
-        RequestKind::Access => "access",
-        RequestKind::Rectification => "rectification",
-        RequestKind::Erasure => "erasure",
-        RequestKind::Restriction => "restriction",
-        RequestKind::Portability => "portability",
-        RequestKind::Objection => "objection",
-    }
 }
 
 /// Applies `change` to `register`. On error the register may be partly changed and must be

@@ -130,12 +130,7 @@ pub fn due_rows(register: &Register, today: NaiveDate, within: i64) -> Vec<DueRo
     for subject in &register.subjects {
         rows.extend(subject_rows(register, subject, today, horizon));
     }
-    let billing = register
-        .description
-        .data_categories
-        .iter()
-        .find(|c| c.fields.iter().any(|f| f == "invoices"))
-        .map_or("invoices".to_owned(), |c| c.id.clone());
+    let billing = crate::core::rights::erase::billing_category(&register.description);
     let mut kept: BTreeMap<&SubjectId, (NaiveDate, usize)> = BTreeMap::new();
     for record in &register.retained {
         let due = record.retain_until.succ_opt().unwrap_or(NaiveDate::MAX);

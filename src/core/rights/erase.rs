@@ -47,6 +47,15 @@ fn categories_held(register: &Register, subject: &Subject) -> Vec<String> {
     categories
 }
 
+/// The id of the data category that holds invoices (`invoices` when none declares them).
+pub fn billing_category(description: &crate::core::model::Description) -> String {
+    description
+        .data_categories
+        .iter()
+        .find(|c| c.fields.iter().any(|f| f == "invoices"))
+        .map_or("invoices".to_owned(), |c| c.id.clone())
+}
+
 /// Erases the subject; returns the receipt (also kept in the register).
 pub fn erase_subject(
     register: &mut Register,
@@ -119,12 +128,7 @@ fn erase_as(
             basis: BOOKKEEPING_BASIS.to_owned(),
         });
     }
-    let billing = register
-        .description
-        .data_categories
-        .iter()
-        .find(|c| c.fields.iter().any(|f| f == "invoices"))
-        .map_or("invoices".to_owned(), |c| c.id.clone());
+    let billing = billing_category(&register.description);
     let retained = match latest {
         Some(retain_until) => vec![RetainedCategory {
             category: billing.clone(),
