@@ -18,7 +18,6 @@ struct Notice {
     notice: Vec<Section>,
     record_title: String,
     record_of_processing: Vec<Section>,
-    example_notes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,10 +181,18 @@ fn the_json_notice_has_ten_sections_and_the_record_of_processing() {
                 section.heading
             );
         }
-        assert!(!notice.example_notes.is_empty());
     }
     assert_eq!(fi.record_of_processing.len(), en.record_of_processing.len());
-    assert_eq!(fi.notice[0].paragraphs, en.notice[0].paragraphs);
+    assert!(
+        fi.notice[0]
+            .paragraphs
+            .contains(&"Y-tunnus: 2685199-7".to_owned())
+    );
+    assert!(
+        en.notice[0]
+            .paragraphs
+            .contains(&"Business ID: 2685199-7".to_owned())
+    );
     assert_eq!(fi.notice[0].heading, "1. Rekisterinpitäjä");
     assert_eq!(en.notice[0].heading, "1. Controller");
 
@@ -546,4 +553,57 @@ fn notice_errors_have_their_exit_codes() {
     let metadata = twebs();
     let output = world.run(&["notice", "--metadata", &metadata, "--lang", "sv"]);
     expect_fail("notice --lang sv", &output, 2);
+}
+
+#[test]
+fn example_notes_are_for_the_author_never_in_the_published_notice() {
+    let world = World::new();
+    let description: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_file("examples/twebs.json")).unwrap())
+            .unwrap();
+    let notes: Vec<&str> = description["example_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    assert!(!notes.is_empty());
+    for (lang, format) in [
+        ("fi", "table"),
+        ("en", "table"),
+        ("fi", "json"),
+        ("fi", "csv"),
+    ] {
+        let text = notice_text(&world, lang, format);
+        for note in &notes {
+            let start: String = note.chars().take(40).collect();
+            assert!(
+                !text.contains(&start),
+                "{lang} {format} prints the note `{start}`"
+            );
+        }
+        assert!(!text.contains("Esimerkkiä olevat"), "{lang} {format}");
+        // Country codes are written out, FINNISH.md.
+        assert!(
+            !text.contains("(FI)") && !text.contains("(US)"),
+            "{lang} {format}"
+        );
+    }
+    let fi = notice_text(&world, "fi", "table");
+    assert!(fi.contains("(Suomi)") && fi.contains("(Yhdysvallat)"));
+    assert!(fi.contains("Rekisteröidyllä on seuraavat oikeudet:"));
+    assert!(fi.contains("9. Oikeus saada pääsy tietoihin ja oikeus tietojen oikaisemiseen"));
+    assert!(!fi.contains("Y-tunnus / Business ID"));
+    let en = notice_text(&world, "en", "table");
+    assert!(en.contains("(Finland)") && en.contains("(United States)"));
+    let metadata = twebs();
+    let args = ["notice", "--metadata", &metadata, "--example-notes"];
+    let listed = expect_ok(&args.join(" "), &world.run(&args));
+    assert!(
+        listed.starts_with("# Esimerkkinä olevat kohdat\n"),
+        "{listed}"
+    );
+    for note in &notes {
+        assert!(listed.contains(note));
+    }
 }

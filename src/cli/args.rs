@@ -468,6 +468,10 @@ pub struct NoticeArgs {
     /// Render an earlier version of the notice, e.g. 2025-01.
     #[arg(long = "version", value_name = "VERSION")]
     pub notice_version: Option<String>,
+    /// For the description's author: list the notes on which parts are examples instead of
+    /// the notice (they are never part of the published notice).
+    #[arg(long)]
+    pub example_notes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -228,6 +228,12 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
         }
     };
     let lang = args.lang.into();
+    if args.example_notes {
+        return Ok(Output::text(crate::core::notice::example_notes(
+            &description,
+            lang,
+        )));
+    }
     let notice = crate::core::notice::notice(&description, lang);
     Ok(Output::text(match global.format {
         Format::Json => render::json_text(&notice)?,

@@ -124,8 +124,6 @@ pub struct Notice {
     pub notice: Vec<Section>,
     pub record_title: String,
     pub record_of_processing: Vec<Section>,
-    /// Parts of the description that are examples, where the source notice was silent.
-    pub example_notes: Vec<String>,
 }
 
 fn t(lang: Lang, fi: &str, en: &str) -> String {
@@ -151,11 +149,11 @@ fn join_list(items: &[String], lang: Lang) -> String {
     }
 }
 
-fn controller_lines(d: &Description) -> Vec<String> {
+fn controller_lines(d: &Description, lang: Lang) -> Vec<String> {
     let c = &d.controller;
     let mut lines = vec![
         c.name.clone(),
-        format!("Y-tunnus / Business ID: {}", c.business_id),
+        format!("{}: {}", t(lang, "Y-tunnus", "Business ID"), c.business_id),
         c.address.clone(),
     ];
     lines.extend(c.email.clone());
@@ -176,7 +174,12 @@ fn recipient_lines(d: &Description, lang: Lang) -> Vec<String> {
     d.recipients
         .iter()
         .map(|r| {
-            let mut line = format!("{} — {} ({})", r.name, lang.pick(&r.kind), r.country);
+            let mut line = format!(
+                "{} — {} ({})",
+                r.name,
+                lang.pick(&r.kind),
+                country_name(&r.country, lang)
+            );
             if let Some(safeguard) = &r.transfer_safeguard {
                 line.push_str(&format!(
                     "; {}: {}",
@@ -269,7 +272,7 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
     let notice = vec![
         section(
             t(lang, "1. Rekisterinpitäjä", "1. Controller"),
-            controller_lines(d),
+            controller_lines(d, lang),
         ),
         section(
             t(
@@ -332,7 +335,7 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
         section(
             t(
                 lang,
-                "9. Tarkastusoikeus ja oikeus vaatia tiedon korjaamista",
+                "9. Oikeus saada pääsy tietoihin ja oikeus tietojen oikaisemiseen",
                 "9. Right of access and right to rectification",
             ),
             access_paragraphs,
@@ -345,6 +348,11 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
             ),
             other_paragraphs
                 .into_iter()
+                .chain([t(
+                    lang,
+                    "Rekisteröidyllä on seuraavat oikeudet:",
+                    "The data subject has the following rights:",
+                )])
                 .chain(rights_texts(lang).into_iter().map(str::to_owned))
                 .chain([complaint.clone()])
                 .collect(),
@@ -358,7 +366,7 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
                 "Rekisterinpitäjä ja yhteyshenkilö",
                 "Controller and contact person",
             ),
-            controller_lines(d)
+            controller_lines(d, lang)
                 .into_iter()
                 .chain(contact_lines(d))
                 .collect(),
@@ -429,8 +437,72 @@ pub fn notice(d: &Description, lang: Lang) -> Notice {
             "Record of processing activities (GDPR Art. 30)",
         ),
         record_of_processing: record,
-        example_notes: d.example_notes.clone(),
     }
+}
+
+/// The author's notes on which parts of a description are examples: for the person who
+/// writes the description, never part of the published notice.
+pub fn example_notes(d: &Description, lang: Lang) -> String {
+    if d.example_notes.is_empty() {
+        return String::new();
+    }
+    let mut text = format!(
+        "# {}\n\n",
+        t(lang, "Esimerkkinä olevat kohdat", "Parts that are examples")
+    );
+    for note in &d.example_notes {
+        text.push_str(&format!("- {note}\n"));
+    }
+    text
+}
+
+/// A country by its ISO 3166-1 alpha-2 code, written out: `(Suomi)`, `(Yhdysvallat)`; a
+/// code the table does not know is shown as it is.
+pub fn country_name(code: &str, lang: Lang) -> String {
+    const NAMES: &[(&str, &str, &str)] = &[
+        ("AT", "Itävalta", "Austria"),
+        ("BE", "Belgia", "Belgium"),
+        ("BG", "Bulgaria", "Bulgaria"),
+        ("CA", "Kanada", "Canada"),
+        ("CH", "Sveitsi", "Switzerland"),
+        ("CY", "Kypros", "Cyprus"),
+        ("CZ", "Tšekki", "Czechia"),
+        ("DE", "Saksa", "Germany"),
+        ("DK", "Tanska", "Denmark"),
+        ("EE", "Viro", "Estonia"),
+        ("EL", "Kreikka", "Greece"),
+        ("ES", "Espanja", "Spain"),
+        ("FI", "Suomi", "Finland"),
+        ("FR", "Ranska", "France"),
+        ("GB", "Yhdistynyt kuningaskunta", "United Kingdom"),
+        ("GR", "Kreikka", "Greece"),
+        ("HR", "Kroatia", "Croatia"),
+        ("HU", "Unkari", "Hungary"),
+        ("IE", "Irlanti", "Ireland"),
+        ("IN", "Intia", "India"),
+        ("IS", "Islanti", "Iceland"),
+        ("IT", "Italia", "Italy"),
+        ("JP", "Japani", "Japan"),
+        ("LI", "Liechtenstein", "Liechtenstein"),
+        ("LT", "Liettua", "Lithuania"),
+        ("LU", "Luxemburg", "Luxembourg"),
+        ("LV", "Latvia", "Latvia"),
+        ("MT", "Malta", "Malta"),
+        ("NL", "Alankomaat", "Netherlands"),
+        ("NO", "Norja", "Norway"),
+        ("PL", "Puola", "Poland"),
+        ("PT", "Portugali", "Portugal"),
+        ("RO", "Romania", "Romania"),
+        ("SE", "Ruotsi", "Sweden"),
+        ("SI", "Slovenia", "Slovenia"),
+        ("SK", "Slovakia", "Slovakia"),
+        ("US", "Yhdysvallat", "United States"),
+    ];
+    let code = code.trim().to_ascii_uppercase();
+    NAMES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code.clone(), |(_, fi, en)| t(lang, fi, en))
 }
 
 /// The notice as Markdown text.
@@ -454,17 +526,6 @@ pub fn to_markdown(notice: &Notice) -> String {
         text.push_str(&format!("\n## {}\n\n", section.heading));
         for paragraph in &section.paragraphs {
             text.push_str(&format!("- {paragraph}\n"));
-        }
-    }
-    if !notice.example_notes.is_empty() {
-        let heading = if notice.language == "fi" {
-            "Esimerkkiä olevat kohdat (englanniksi)"
-        } else {
-            "Parts that are examples"
-        };
-        text.push_str(&format!("\n## {heading}\n\n"));
-        for note in &notice.example_notes {
-            text.push_str(&format!("- {note}\n"));
         }
     }
     text
