@@ -1,13 +1,13 @@
 //! A register encrypted to a passphrase, read from `REKISTERI_PASSPHRASE_FILE` (no
 //! terminal). scrypt is slow on purpose, so there are only two tests here.
 
-mod common;
+mod support;
 
 use std::io::Read;
 use std::path::Path;
 
 use age::secrecy::SecretString;
-use common::*;
+use support::*;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -39,7 +39,7 @@ fn a_passphrase_register_is_created_added_to_and_exported() {
         .output()
         .unwrap();
     assert_success(&output, "init --passphrase");
-    assert!(stderr_text(&output).contains("passphrase"));
+    assert!(stderr(&output).contains("passphrase"));
 
     let output = cmd(&fixture, &file)
         .args(["add", "--name", "Aapo", "--email", "aapo@example.fi"])
@@ -95,7 +95,7 @@ fn a_wrong_passphrase_exits_77_and_leaves_the_register_unchanged() {
         .unwrap();
     let line = assert_error(&output, 77);
     assert!(line.contains("passphrase"), "{line}");
-    assert!(!stderr_text(&output).contains("incorrect horse"));
+    assert!(!stderr(&output).contains("incorrect horse"));
     assert_eq!(fixture.register_bytes(), before);
 
     // Without a passphrase file and without a terminal, it says how to give one.
