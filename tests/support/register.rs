@@ -142,6 +142,14 @@ impl Register {
             .unwrap_or_else(|| panic!("subject {id} is in the register"))
     }
 
+    /// The ids of every subject, restricted ones too, in `export` order.
+    pub fn ids(&self) -> Vec<String> {
+        self.export(&["--include-restricted"])
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    }
+
     /// The register file's plaintext, decrypted by the age crate with `key.txt`.
     pub fn plaintext(&self) -> String {
         let plaintext = decrypt(&self.bytes(), &self.key.identity).expect("key.txt decrypts");
