@@ -24,25 +24,11 @@ struct DueRow {
 
 /// `retention check` on `today` with `flags`: (exit code, stdout).
 fn check(register: &Register, today: &str, flags: &[&str]) -> (i32, String) {
-    let mut args = vec!["retention", "check"];
-    args.extend_from_slice(flags);
-    let output = register.run_on(today, &args);
-    let code = output.status.code().expect("an exit code");
-    assert!(
-        code == 0 || code == 1,
-        "retention check exits 0 or 1, not {code}: {}",
-        support::stderr(&output)
-    );
-    (code, support::stdout(&output))
+    register.check_on(today, &[&["retention", "check"], flags].concat())
 }
 
 fn rows(register: &Register, today: &str, flags: &[&str]) -> (i32, Vec<DueRow>) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(flags);
-    let (code, text) = check(register, today, &all);
-    let rows = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("retention check --format json: {e}\n{text}"));
-    (code, rows)
+    register.check_json_on(today, &[&["retention", "check"], flags].concat())
 }
 
 fn apply(register: &Register, today: &str) -> Vec<DueRow> {

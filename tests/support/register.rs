@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     AgeKey, AuditEvent, KEY, REGISTER, Subject, TODAY, World, audit_trail, check_fail, decrypt,
-    encrypt_to_all, expect_ok, rekisteri, twebs,
+    encrypt_to_all, expect_ok, rekisteri, stderr, stdout, twebs,
 };
 
 /// A register in its own directory, encrypted to `key.txt` (an age key made by the age crate)
@@ -94,6 +94,30 @@ impl Register {
     /// [`Register::fails`], but `rekisteri: warning: …` lines may come before the error.
     pub fn fails_after_warnings(&self, args: &[&str], code: i32) -> String {
         check_fail(&args.join(" "), &self.run(args), code, true)
+    }
+
+    /// Runs a cron check (`audit deadlines`, `retention check`) on `today`, asserts that it
+    /// exits 0 or 1, and returns (exit code, stdout).
+    pub fn check_on(&self, today: &str, args: &[&str]) -> (i32, String) {
+        let output = self.run_on(today, args);
+        let code = output.status.code().expect("an exit code");
+        assert!(
+            code == 0 || code == 1,
+            "{} exits 0 or 1, not {code}: {}",
+            args.join(" "),
+            stderr(&output)
+        );
+        (code, stdout(&output))
+    }
+
+    /// [`Register::check_on`] with `--format json`, stdout deserialised.
+    pub fn check_json_on<T: DeserializeOwned>(&self, today: &str, args: &[&str]) -> (i32, T) {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let (code, text) = self.check_on(today, &all);
+        let parsed = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} --format json: {e}\n{text}", args.join(" ")));
+        (code, parsed)
     }
 
     /// Runs with `--format json` on `today` and deserialises stdout.
