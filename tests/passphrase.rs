@@ -3,10 +3,8 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
 
-use age::secrecy::SecretString;
 use support::*;
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -63,15 +61,8 @@ fn a_passphrase_register_is_created_added_to_and_exported() {
     #[cfg(unix)]
     assert_eq!(mode(&fixture.register_path()), 0o600);
     let bytes = fixture.register_bytes();
-    let decryptor = age::Decryptor::new_buffered(bytes.as_slice()).unwrap();
-    assert!(decryptor.is_scrypt());
-    let identity = age::scrypt::Identity::new(SecretString::from(PASSPHRASE.to_owned()));
-    let mut plaintext = Vec::new();
-    decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .expect("the passphrase decrypts")
-        .read_to_end(&mut plaintext)
-        .unwrap();
+    assert!(is_scrypt(&bytes));
+    let plaintext = decrypt_passphrase(&bytes, PASSPHRASE).expect("the passphrase decrypts");
     let plaintext: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
     assert_eq!(plaintext["encryption"]["passphrase"], true);
     assert_eq!(plaintext["subjects"][0]["id"], ids[0].as_str());
