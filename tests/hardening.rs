@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use support::{REGISTER, Register, TODAY, rekisteri, stderr};
+use support::{REGISTER, Register, TODAY, bin, fixed_env, rekisteri, std_command, stderr};
 
 fn journal(register: &Register) -> PathBuf {
     register.world.path("register.age.erased")
@@ -191,9 +191,7 @@ fn the_process_sets_its_core_limit_to_zero() {
         .open(register.world.path("register.age.lock"))
         .unwrap();
     lock.lock().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("rekisteri"))
-        .current_dir(register.root())
-        .env("XDG_STATE_HOME", register.root().join(".state"))
+    let mut child = std_command(register.root())
         .env("REKISTERI_LOCK_WAIT", "20")
         .args(["-f", REGISTER, "-i", "key.txt", "add", "--name", "Odottaja"])
         .stdout(std::process::Stdio::null())
@@ -602,15 +600,12 @@ fn a_huge_sparse_register_is_refused_without_an_abort() {
 fn a_file_size_limit_is_an_error_not_a_silent_kill() {
     let register = Register::new();
     let before = register.bytes();
-    let bin = assert_cmd::cargo::cargo_bin!("rekisteri");
-    let output = std::process::Command::new("sh")
-        .current_dir(register.root())
-        .env("XDG_STATE_HOME", register.root().join(".state"))
-        .env("REKISTERI_TODAY", TODAY)
-        .env("REKISTERI_ACTOR", "tester")
+    let mut sh = std::process::Command::new("sh");
+    fixed_env(&mut sh, register.root());
+    let output = sh
         .arg("-c")
         .arg("ulimit -f 1; exec \"$0\" -f register.age -i key.txt add --name Iso")
-        .arg(bin)
+        .arg(bin())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(74), "{}", describe(&output));
