@@ -7,9 +7,9 @@
 //! register's own recipient. The chain is recomputed in this file, independently of
 //! rekisteri, from the canonical serialisation `src/core/audit.rs` documents.
 
-mod trail_support;
+mod support;
 
-use trail_support::{
+use support::{
     AuditEvent, GENESIS, Register, Verified, event_hash, expect_fail, rechain, set_trail,
 };
 
@@ -555,7 +555,7 @@ fn audit_log_lists_an_erased_subjects_events_by_id() {
         ["add", "consent-give", "record-ip", "erase"]
     );
     let output = register.run(&["--format", "json", "audit", "log", "--subject", &built.b]);
-    let text = trail_support::expect_ok("audit log --subject ERASED-ID", &output);
+    let text = support::expect_ok("audit log --subject ERASED-ID", &output);
     let listed: Vec<AuditEvent> = serde_json::from_str(&text).expect("audit events");
     assert_eq!(listed, expected);
 }

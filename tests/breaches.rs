@@ -41,13 +41,7 @@ struct DeadlineRow {
 
 /// `audit deadlines --format json` on `today`: (exit code, rows).
 fn deadlines(register: &Register, today: &str) -> (i32, Vec<DeadlineRow>) {
-    let output = register.run_on(today, &["--format", "json", "audit", "deadlines"]);
-    let code = output.status.code().expect("an exit code");
-    assert!(code == 0 || code == 1, "{}", support::stderr(&output));
-    let text = support::stdout(&output);
-    let rows = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("audit deadlines --format json: {e}\n{text}"));
-    (code, rows)
+    register.check_json_on(today, &["audit", "deadlines"])
 }
 
 fn open(register: &Register, today: &str, aware: &str, risk: &str, extra: &[&str]) -> Opened {

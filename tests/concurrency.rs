@@ -1,14 +1,14 @@
 //! Writers at the same time: every change lands (no lost update), and a writer that cannot
 //! get the lock in time gives up with 75 and touches nothing.
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use common::*;
+use support::*;
 
 fn spawn(mut command: std::process::Command) -> Child {
     command

@@ -5,14 +5,14 @@
 //! there once, and the chain verifies. `scripts/concurrency.sh` runs 4 × 50 on the release
 //! build.
 
-mod reliability_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use reliability_support::*;
+use support::*;
 
 const WORKERS: usize = 4;
 /// Operations per worker (4 × 50 takes about 9 s in a debug build on two cores).

@@ -6,11 +6,11 @@
 //! contract's error line and no panic, and leave the file byte for byte as it was.
 //! `scripts/corruption.sh` mutates every byte offset of a small register.
 
-mod reliability_support;
+mod support;
 
 use std::path::Path;
 
-use reliability_support::*;
+use support::*;
 
 /// What is put where the register should be.
 #[derive(Clone)]
@@ -231,7 +231,7 @@ fn place(path: &Path, content: &Content) {
 
 /// Runs `export` and `add` on one damaged register in `dir`; returns what went wrong.
 fn check(dir: &Path, case: &Case) -> Vec<String> {
-    let register = dir.join(REGISTER);
+    let register = dir.join(WORKSPACE_REGISTER);
     place(&register, &case.content);
     let expected: &[i32] = match case.content {
         Content::Missing => &[66],
@@ -245,7 +245,7 @@ fn check(dir: &Path, case: &Case) -> Vec<String> {
     ];
     for args in commands {
         let output = command(dir)
-            .args(["-f", REGISTER, "-i", "key1.txt"])
+            .args(["-f", WORKSPACE_REGISTER, "-i", "key1.txt"])
             .args(args)
             .output()
             .expect("rekisteri runs");
@@ -287,7 +287,9 @@ fn check(dir: &Path, case: &Case) -> Vec<String> {
             .collect();
         let strays: Vec<&String> = names
             .iter()
-            .filter(|n| ![REGISTER, "r.age.lock", "key1.txt", STATE_DIR].contains(&n.as_str()))
+            .filter(|n| {
+                ![WORKSPACE_REGISTER, "r.age.lock", "key1.txt", STATE_DIR].contains(&n.as_str())
+            })
             .collect();
         if !strays.is_empty() {
             problems.push(format!("{what} left files behind: {strays:?}"));
@@ -309,12 +311,12 @@ fn damaged_registers_are_refused_and_left_untouched() {
         std::fs::create_dir(&armored_dir).unwrap();
         std::fs::copy(workspace.key_path(0), armored_dir.join("key1.txt")).unwrap();
         std::fs::write(
-            armored_dir.join(REGISTER),
+            armored_dir.join(WORKSPACE_REGISTER),
             encrypt_armored_to(&plaintext, &workspace.identity(0).to_public()),
         )
         .unwrap();
         let output = command(&armored_dir)
-            .args(["-f", REGISTER, "-i", "key1.txt", "export"])
+            .args(["-f", WORKSPACE_REGISTER, "-i", "key1.txt", "export"])
             .output()
             .unwrap();
         assert_eq!(

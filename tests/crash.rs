@@ -10,16 +10,16 @@
 //! rename) with strace's fault injection (`-e inject=…:signal=KILL`), when strace is there.
 #![cfg(unix)]
 
-mod reliability_support;
+mod support;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use reliability_support::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use support::*;
 
 const SUBJECTS: usize = 2_000;
 const KILLS: usize = 15;
@@ -233,8 +233,9 @@ fn after_state_problems(
             }
             // The erasure must be in the journal beside the register, or a restored backup
             // would bring the person back unnoticed.
-            let journal = std::fs::read_to_string(workspace.path(&format!("{REGISTER}.erased")))
-                .unwrap_or_default();
+            let journal =
+                std::fs::read_to_string(workspace.path(&format!("{WORKSPACE_REGISTER}.erased")))
+                    .unwrap_or_default();
             if !journal.lines().any(|l| l.starts_with(id.as_str())) {
                 problems.push(format!(
                     "the register holds the erasure of {id}, but the erasure journal does not list it"
@@ -272,13 +273,14 @@ fn after_state_problems(
 fn verify_copy(workspace: &Workspace, ciphertext: &[u8], n: usize) -> Child {
     let dir = workspace.path(&format!("verify-{n}"));
     std::fs::create_dir(&dir).expect("a directory for the copy");
-    std::fs::write(dir.join(REGISTER), ciphertext).expect("copy the register");
-    let journal = workspace.path(&format!("{REGISTER}.erased"));
+    std::fs::write(dir.join(WORKSPACE_REGISTER), ciphertext).expect("copy the register");
+    let journal = workspace.path(&format!("{WORKSPACE_REGISTER}.erased"));
     if journal.exists() {
-        std::fs::copy(&journal, dir.join(format!("{REGISTER}.erased"))).expect("copy the journal");
+        std::fs::copy(&journal, dir.join(format!("{WORKSPACE_REGISTER}.erased")))
+            .expect("copy the journal");
     }
     let mut command = std_command(&dir);
-    command.args(["-f", REGISTER]);
+    command.args(["-f", WORKSPACE_REGISTER]);
     for k in 0..workspace.identities().len() {
         command.arg("-i").arg(workspace.key_path(k));
     }
@@ -540,9 +542,9 @@ fn killed_writes_leave_the_old_or_the_new_register_whole() {
         }
         // Nothing else appears beside the register.
         for name in workspace.entries() {
-            let known = name == REGISTER
-                || name == format!("{REGISTER}.lock")
-                || name == format!("{REGISTER}.erased")
+            let known = name == WORKSPACE_REGISTER
+                || name == format!("{WORKSPACE_REGISTER}.lock")
+                || name == format!("{WORKSPACE_REGISTER}.erased")
                 || name.starts_with("key")
                 || name.starts_with("verify-")
                 || is_temp_name(&name);
@@ -778,8 +780,8 @@ fn complete_journalled_erasure(
     let Change::Erase { id, .. } = change else {
         return None;
     };
-    let journal =
-        std::fs::read_to_string(workspace.path(&format!("{REGISTER}.erased"))).unwrap_or_default();
+    let journal = std::fs::read_to_string(workspace.path(&format!("{WORKSPACE_REGISTER}.erased")))
+        .unwrap_or_default();
     if !journal.lines().any(|line| line.starts_with(id.as_str())) {
         return None;
     }
@@ -821,13 +823,14 @@ fn restored_backup_consequence(workspace: &Workspace, backup: &[u8], email: &str
     let dir = workspace.path("restored");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir(&dir).expect("a directory for the restored copy");
-    std::fs::write(dir.join(REGISTER), backup).expect("restore the backup");
-    let journal = workspace.path(&format!("{REGISTER}.erased"));
+    std::fs::write(dir.join(WORKSPACE_REGISTER), backup).expect("restore the backup");
+    let journal = workspace.path(&format!("{WORKSPACE_REGISTER}.erased"));
     if journal.exists() {
-        std::fs::copy(&journal, dir.join(format!("{REGISTER}.erased"))).expect("the journal");
+        std::fs::copy(&journal, dir.join(format!("{WORKSPACE_REGISTER}.erased")))
+            .expect("the journal");
     }
     let mut command = std_command(&dir);
-    command.args(["-f", REGISTER]);
+    command.args(["-f", WORKSPACE_REGISTER]);
     for k in 0..workspace.identities().len() {
         command.arg("-i").arg(workspace.key_path(k));
     }

@@ -2,9 +2,9 @@
 //! one `rekisteri: error:` line (and a hint), no panic, no personal data in the message, and
 //! the register left exactly as it was.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 /// Runs `add --name Uusi` against the register (a write) and returns its output.
 fn try_add(fixture: &Fixture) -> std::process::Output {
@@ -24,7 +24,7 @@ fn damaged_register_is_refused(fixture: &Fixture, bytes: &[u8], codes: &[i32]) -
     assert!(
         codes.contains(&code),
         "exit {code}, expected one of {codes:?}; stderr:\n{}",
-        stderr_text(&output)
+        stderr(&output)
     );
     let line = assert_error(&output, code);
     assert!(
@@ -157,7 +157,7 @@ fn a_csv_row_with_a_bad_email_rejects_the_batch_naming_row_and_field_only() {
     let line = assert_error(&output, 65);
     assert!(line.contains("row 3"), "{line}");
     assert!(line.contains("email"), "{line}");
-    let stderr = stderr_text(&output);
+    let stderr = stderr(&output);
     assert!(
         !stderr.contains("salainen"),
         "the bad value leaked: {stderr}"

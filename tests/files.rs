@@ -1,12 +1,12 @@
 //! What rekisteri leaves on disk: secret files are 0600, nothing is overwritten by a
 //! command that creates, and no temporary file outlives a command.
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use common::*;
+use support::*;
 
 fn names(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -26,7 +26,7 @@ fn keygen_writes_a_0600_identity_and_prints_its_recipient_on_stderr() {
     assert_eq!(mode(&key), 0o600);
     let identity = identity_from_file(&key);
     let recipient = identity.to_public().to_string();
-    let stderr = stderr_text(&output);
+    let stderr = stderr(&output);
     assert!(
         stderr.contains(&recipient),
         "stderr shows the public key {recipient}: {stderr}"
@@ -39,13 +39,13 @@ fn keygen_without_output_prints_the_identity_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let output = command(dir.path()).arg("keygen").output().unwrap();
     assert_success(&output, "keygen");
-    let text = stdout_text(&output);
+    let text = stdout(&output);
     let line = text
         .lines()
         .find(|l| l.starts_with("AGE-SECRET-KEY-"))
         .expect("an identity line");
     let identity = age::x25519::Identity::from_str(line).expect("a valid identity");
-    assert!(stderr_text(&output).contains(&identity.to_public().to_string()));
+    assert!(stderr(&output).contains(&identity.to_public().to_string()));
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
@@ -169,10 +169,11 @@ fn the_register_file_can_live_in_another_directory() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(entries, names(&["reg.age", "reg.age.lock"]));
-    let plaintext = decrypt_with(
+    let plaintext = decrypt(
         &std::fs::read(fixture.path("data/reg.age")).unwrap(),
         &fixture.identity(),
-    );
+    )
+    .expect("the key decrypts the register");
     let plaintext: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
     assert_eq!(plaintext["subjects"][0]["name"], "Aapo");
 }

@@ -1,12 +1,12 @@
 //! The register's foundation, end to end: keygen → init → add (flags, CSV, JSON, JSONL,
 //! stdin) → export (table, CSV, JSON), the file as the age crate sees it, and its schema.
 
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 
-use common::*;
 use serde::Deserialize;
+use support::*;
 
 fn ids_of(subjects: &[ExportedSubject]) -> Vec<String> {
     subjects.iter().map(|s| s.id.clone()).collect()
@@ -62,7 +62,7 @@ fn add_from_flags_prints_the_new_id_and_export_shows_the_subject() {
     assert_success(&output, "add from flags");
     let ids = stdout_lines(&output);
     assert_eq!(ids.len(), 1, "one id printed: {ids:?}");
-    assert!(stderr_text(&output).contains("added 1 subject"));
+    assert!(stderr(&output).contains("added 1 subject"));
 
     let subjects = fixture.export_json();
     assert_eq!(subjects.len(), 1);
@@ -217,10 +217,10 @@ fn bulk_add_from_a_json_array() {
     assert_eq!(bea.phone.as_deref(), Some("0401112222"));
     assert_eq!(
         bea.orders,
-        [ExportedOrder {
+        [Order {
             product: "Web shop".into(),
             ordered_on: "2025-01-02".into(),
-            changes: vec![ExportedOrderChange {
+            changes: vec![OrderChange {
                 on: "2025-02-03".into(),
                 change: "pro plan".into()
             }],
@@ -228,7 +228,7 @@ fn bulk_add_from_a_json_array() {
     );
     assert_eq!(
         bea.invoices,
-        [ExportedInvoice {
+        [Invoice {
             number: "2025-7".into(),
             date: "2025-01-31".into(),
             amount: "249.50".into()
@@ -332,7 +332,7 @@ fn export_table_lists_every_subject() {
     let (fixture, ids) = Fixture::with_customers();
     let output = fixture.cmd().arg("export").output().unwrap();
     assert_success(&output, "export");
-    let table = stdout_text(&output);
+    let table = stdout(&output);
     let header = table.lines().nth(1).expect("a header row");
     for column in ["id", "name", "email"] {
         assert!(header.contains(column), "header names {column}: {header}");

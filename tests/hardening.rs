@@ -9,32 +9,10 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use support::{Register, TODAY, rekisteri, stderr};
-
-const REGISTER: &str = "register.age";
-
-fn path(register: &Register, name: &str) -> PathBuf {
-    register.root().join(name)
-}
+use support::{REGISTER, Register, TODAY, bin, fixed_env, rekisteri, std_command, stderr};
 
 fn journal(register: &Register) -> PathBuf {
-    path(register, "register.age.erased")
-}
-
-fn bytes(register: &Register) -> Vec<u8> {
-    std::fs::read(path(register, REGISTER)).expect("the register exists")
-}
-
-fn put_bytes(register: &Register, bytes: &[u8]) {
-    std::fs::write(path(register, REGISTER), bytes).expect("write the register");
-}
-
-fn ids(register: &Register) -> Vec<String> {
-    register
-        .export(&["--include-restricted"])
-        .into_iter()
-        .map(|s| s.id)
-        .collect()
+    register.world.path("register.age.erased")
 }
 
 fn describe(output: &Output) -> String {
@@ -76,7 +54,7 @@ fn two_customers() -> (Register, String, String) {
 fn a_forged_journal_line_is_refused_by_its_number_and_erases_nobody() {
     let (register, aino, bertta) = two_customers();
     register.ok(&["erase", &aino, "--reason", "the subject asked"]);
-    let before = bytes(&register);
+    let before = register.bytes();
     // Anyone who can write the journal appends a live customer's id, unsigned, or with a
     // made-up MAC.
     for forged in [
@@ -97,10 +75,10 @@ fn a_forged_journal_line_is_refused_by_its_number_and_erases_nobody() {
             "{}",
             describe(&output)
         );
-        assert_eq!(bytes(&register), before, "nothing was written");
+        assert_eq!(register.bytes(), before, "nothing was written");
         std::fs::write(journal(&register), clean).unwrap();
         assert_eq!(
-            ids(&register),
+            register.ids(),
             vec![bertta.clone()],
             "Bertta is still there"
         );
@@ -110,9 +88,9 @@ fn a_forged_journal_line_is_refused_by_its_number_and_erases_nobody() {
 #[test]
 fn erase_replay_lists_what_it_erases_and_asks() {
     let (register, aino, _) = two_customers();
-    let backup = bytes(&register);
+    let backup = register.bytes();
     register.ok(&["erase", &aino, "--reason", "the subject asked"]);
-    put_bytes(&register, &backup);
+    register.put_bytes(&backup);
     register.ok(&["audit", "accept-rollback"]);
     // No terminal and no --yes: nothing is erased, and the list names the id and date.
     let output = register.run(&["erase", "--replay"]);
@@ -120,9 +98,9 @@ fn erase_replay_lists_what_it_erases_and_asks() {
     let err = stderr(&output);
     assert!(err.contains(&aino) && err.contains(TODAY), "{err}");
     assert!(err.contains("--yes"), "{err}");
-    assert_eq!(bytes(&register), backup, "nothing was erased");
+    assert_eq!(register.bytes(), backup, "nothing was erased");
     register.ok(&["erase", "--replay", "--yes"]);
-    assert!(!ids(&register).contains(&aino));
+    assert!(!register.ids().contains(&aino));
 }
 
 #[test]
@@ -164,14 +142,14 @@ fn an_unsigned_line_of_the_previous_version_is_accepted_and_signed() {
 #[test]
 fn an_older_copy_put_back_is_refused_until_accepted() {
     let (register, aino, bertta) = two_customers();
-    let old = bytes(&register);
+    let old = register.bytes();
     register.ok(&["record", &bertta, "note", "newer"]);
     // Someone without the key puts the older copy back.
-    put_bytes(&register, &old);
+    register.put_bytes(&old);
 
     let err = register.fails(&["record", &aino, "note", "on the old copy"], 65);
     assert!(err.contains("accept-rollback"), "{err}");
-    assert_eq!(bytes(&register), old, "nothing was written");
+    assert_eq!(register.bytes(), old, "nothing was written");
     // Reads still work, with a warning.
     let output = register.run(&["export"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
@@ -181,7 +159,7 @@ fn an_older_copy_put_back_is_refused_until_accepted() {
     register.ok(&["record", &aino, "note", "accepted"]);
 
     // The state: 0700 directory, 0600 file, a head hash and a count, nothing else.
-    let dir = path(&register, ".state").join("rekisteri");
+    let dir = register.world.path(".state").join("rekisteri");
     let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
     assert_eq!(entries.len(), 1);
     let text = std::fs::read_to_string(entries[0].path()).unwrap();
@@ -210,12 +188,10 @@ fn the_process_sets_its_core_limit_to_zero() {
         .write(true)
         .create(true)
         .truncate(false)
-        .open(path(&register, "register.age.lock"))
+        .open(register.world.path("register.age.lock"))
         .unwrap();
     lock.lock().unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("rekisteri"))
-        .current_dir(register.root())
-        .env("XDG_STATE_HOME", register.root().join(".state"))
+    let mut child = std_command(register.root())
         .env("REKISTERI_LOCK_WAIT", "20")
         .args(["-f", REGISTER, "-i", "key.txt", "add", "--name", "Odottaja"])
         .stdout(std::process::Stdio::null())
@@ -264,8 +240,8 @@ fn hostile_header(stanzas: usize, scrypt: Option<u8>) -> Vec<u8> {
 #[test]
 fn a_header_with_thousands_of_stanzas_is_refused_at_once_and_without_the_lock() {
     let register = Register::new();
-    put_bytes(&register, &hostile_header(10_000, None));
-    let _ = std::fs::remove_file(path(&register, "register.age.lock"));
+    register.put_bytes(&hostile_header(10_000, None));
+    let _ = std::fs::remove_file(register.world.path("register.age.lock"));
     let started = Instant::now();
     let output = register
         .cmd_on(TODAY)
@@ -281,7 +257,7 @@ fn a_header_with_thousands_of_stanzas_is_refused_at_once_and_without_the_lock() 
     );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(
-        !path(&register, "register.age.lock").exists(),
+        !register.world.path("register.age.lock").exists(),
         "the lock was not taken for an unchecked header"
     );
 }
@@ -289,8 +265,8 @@ fn a_header_with_thousands_of_stanzas_is_refused_at_once_and_without_the_lock() 
 #[test]
 fn an_excessive_scrypt_work_factor_is_refused_at_once() {
     let register = Register::new();
-    put_bytes(&register, &hostile_header(0, Some(22)));
-    let _ = std::fs::remove_file(path(&register, "register.age.lock"));
+    register.put_bytes(&hostile_header(0, Some(22)));
+    let _ = std::fs::remove_file(register.world.path("register.age.lock"));
     // Refused from the header alone: before a passphrase is asked for, before the lock.
     let output = rekisteri(register.root(), TODAY)
         .args(["-f", REGISTER, "add", "--name", "Kuka Tahansa"])
@@ -303,9 +279,9 @@ fn an_excessive_scrypt_work_factor_is_refused_at_once() {
         "{}",
         describe(&output)
     );
-    assert!(!path(&register, "register.age.lock").exists());
+    assert!(!register.world.path("register.age.lock").exists());
     // And with the passphrase at hand, the same.
-    let pass = path(&register, "pass.txt");
+    let pass = register.world.path("pass.txt");
     std::fs::write(&pass, "kolme iloista kalaa uivat\n").unwrap();
     let output = rekisteri(register.root(), TODAY)
         .env("REKISTERI_PASSPHRASE_FILE", &pass)
@@ -322,17 +298,17 @@ fn an_excessive_scrypt_work_factor_is_refused_at_once() {
 #[test]
 fn sidecar_links_are_not_followed() {
     let (register, aino, _) = two_customers();
-    let target = path(&register, "elsewhere.txt");
-    std::os::unix::fs::symlink(&target, path(&register, "register.age.lock")).unwrap_or_else(
+    let target = register.world.path("elsewhere.txt");
+    std::os::unix::fs::symlink(&target, register.world.path("register.age.lock")).unwrap_or_else(
         |_| {
-            std::fs::remove_file(path(&register, "register.age.lock")).unwrap();
-            std::os::unix::fs::symlink(&target, path(&register, "register.age.lock")).unwrap();
+            std::fs::remove_file(register.world.path("register.age.lock")).unwrap();
+            std::os::unix::fs::symlink(&target, register.world.path("register.age.lock")).unwrap();
         },
     );
     let err = register.fails(&["record", &aino, "note", "x"], 65);
     assert!(err.contains("symbolic link"), "{err}");
     assert!(!target.exists(), "no file was created through the link");
-    std::fs::remove_file(path(&register, "register.age.lock")).unwrap();
+    std::fs::remove_file(register.world.path("register.age.lock")).unwrap();
 
     std::os::unix::fs::symlink(&target, journal(&register)).unwrap();
     let err = register.fails(&["erase", &aino, "--reason", "asked"], 65);
@@ -344,14 +320,14 @@ fn sidecar_links_are_not_followed() {
 #[test]
 fn a_symlinked_register_is_refused_and_left_a_link() {
     let register = Register::new();
-    std::os::unix::fs::symlink(path(&register, REGISTER), path(&register, "link.age")).unwrap();
+    std::os::unix::fs::symlink(register.file(), register.world.path("link.age")).unwrap();
     let output = rekisteri(register.root(), TODAY)
         .args(["-f", "link.age", "-i", "key.txt", "add", "--name", "Linkki"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(78), "{}", describe(&output));
     assert!(stderr(&output).contains("hint: "), "{}", describe(&output));
-    let kind = std::fs::symlink_metadata(path(&register, "link.age")).unwrap();
+    let kind = std::fs::symlink_metadata(register.world.path("link.age")).unwrap();
     assert!(kind.file_type().is_symlink(), "the link is still a link");
 }
 
@@ -359,7 +335,7 @@ fn a_symlinked_register_is_refused_and_left_a_link() {
 #[test]
 fn a_fifo_register_is_refused_at_once() {
     let register = Register::new();
-    let fifo = path(&register, "fifo.age");
+    let fifo = register.world.path("fifo.age");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
         assert!(
@@ -387,7 +363,7 @@ fn open_permissions_are_warned_about() {
     use std::os::unix::fs::PermissionsExt;
     let register = Register::new();
     std::fs::set_permissions(
-        path(&register, "key.txt"),
+        register.world.path("key.txt"),
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
@@ -475,10 +451,10 @@ fn weak_and_reused_passphrases_are_refused_and_rekey_never_reads_the_old_file() 
 fn rekey_to_recipients_none_of_the_identities_matches_needs_force() {
     let register = Register::new();
     let other = age::x25519::Identity::generate().to_public().to_string();
-    let before = bytes(&register);
+    let before = register.bytes();
     let err = register.fails(&["rekey", "-r", &other, "--yes"], 65);
     assert!(err.contains("--force"), "{err}");
-    assert_eq!(bytes(&register), before);
+    assert_eq!(register.bytes(), before);
     register.ok(&["rekey", "-r", &other, "--yes", "--force"]);
 }
 
@@ -606,7 +582,7 @@ fn a_huge_sparse_register_is_refused_without_an_abort() {
     let register = Register::new();
     let file = std::fs::OpenOptions::new()
         .write(true)
-        .open(path(&register, REGISTER))
+        .open(register.file())
         .unwrap();
     file.set_len(60 * 1024 * 1024 * 1024).unwrap();
     drop(file);
@@ -623,16 +599,13 @@ fn a_huge_sparse_register_is_refused_without_an_abort() {
 #[test]
 fn a_file_size_limit_is_an_error_not_a_silent_kill() {
     let register = Register::new();
-    let before = bytes(&register);
-    let bin = assert_cmd::cargo::cargo_bin!("rekisteri");
-    let output = std::process::Command::new("sh")
-        .current_dir(register.root())
-        .env("XDG_STATE_HOME", register.root().join(".state"))
-        .env("REKISTERI_TODAY", TODAY)
-        .env("REKISTERI_ACTOR", "tester")
+    let before = register.bytes();
+    let mut sh = std::process::Command::new("sh");
+    fixed_env(&mut sh, register.root());
+    let output = sh
         .arg("-c")
         .arg("ulimit -f 1; exec \"$0\" -f register.age -i key.txt add --name Iso")
-        .arg(bin)
+        .arg(bin())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(74), "{}", describe(&output));
@@ -641,7 +614,7 @@ fn a_file_size_limit_is_an_error_not_a_silent_kill() {
         "{}",
         describe(&output)
     );
-    assert_eq!(bytes(&register), before, "the register is whole");
+    assert_eq!(register.bytes(), before, "the register is whole");
     let strays: Vec<_> = std::fs::read_dir(register.root())
         .unwrap()
         .flatten()
@@ -658,7 +631,7 @@ fn a_row_with_a_million_consents_is_refused_naming_row_and_field() {
     let mut csv = String::from("name,consent\nAino,");
     csv.push_str(&"marketing;".repeat(100_000));
     csv.push('\n');
-    std::fs::write(path(&register, "big.csv"), csv).unwrap();
+    std::fs::write(register.world.path("big.csv"), csv).unwrap();
     let err = register.fails(&["add", "--from", "big.csv"], 65);
     assert!(err.contains("row 1") && err.contains("consent"), "{err}");
 }
@@ -667,7 +640,7 @@ fn a_row_with_a_million_consents_is_refused_naming_row_and_field() {
 fn json_input_refuses_duplicate_keys_accepts_a_bom_and_bounds_dates() {
     let register = Register::new();
     std::fs::write(
-        path(&register, "dup.json"),
+        register.world.path("dup.json"),
         r#"[{"name":"Aino","email":"aino@example.fi","email":"other@example.fi"}]"#,
     )
     .unwrap();
@@ -677,12 +650,12 @@ fn json_input_refuses_duplicate_keys_accepts_a_bom_and_bounds_dates() {
 
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(br#"[{"name":"Bom Asiakas"}]"#);
-    std::fs::write(path(&register, "bom.json"), bom).unwrap();
+    std::fs::write(register.world.path("bom.json"), bom).unwrap();
     register.ok(&["add", "--from", "bom.json"]);
 
     for year in ["0000", "9999"] {
         std::fs::write(
-            path(&register, "date.json"),
+            register.world.path("date.json"),
             format!(r#"[{{"name":"Vuosi","source_date":"{year}-01-01"}}]"#),
         )
         .unwrap();

@@ -4,10 +4,10 @@
 //! (`rekisteriseloste.fi.txt`) is in the Finnish notice for `examples/twebs.json`, in its
 //! section, together with what Art. 13 asks beyond the seed.
 
-mod trail_support;
+mod support;
 
 use serde::Deserialize;
-use trail_support::{Register, World, expect_fail, expect_ok, repo_file, twebs};
+use support::{Register, World, expect_fail, expect_ok, repo_file, twebs};
 
 /// `notice --format json`.
 #[derive(Debug, Deserialize)]

@@ -1,13 +1,11 @@
 //! A register encrypted to a passphrase, read from `REKISTERI_PASSPHRASE_FILE` (no
 //! terminal). scrypt is slow on purpose, so there are only two tests here.
 
-mod common;
+mod support;
 
-use std::io::Read;
 use std::path::Path;
 
-use age::secrecy::SecretString;
-use common::*;
+use support::*;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -39,7 +37,7 @@ fn a_passphrase_register_is_created_added_to_and_exported() {
         .output()
         .unwrap();
     assert_success(&output, "init --passphrase");
-    assert!(stderr_text(&output).contains("passphrase"));
+    assert!(stderr(&output).contains("passphrase"));
 
     let output = cmd(&fixture, &file)
         .args(["add", "--name", "Aapo", "--email", "aapo@example.fi"])
@@ -63,15 +61,8 @@ fn a_passphrase_register_is_created_added_to_and_exported() {
     #[cfg(unix)]
     assert_eq!(mode(&fixture.register_path()), 0o600);
     let bytes = fixture.register_bytes();
-    let decryptor = age::Decryptor::new_buffered(bytes.as_slice()).unwrap();
-    assert!(decryptor.is_scrypt());
-    let identity = age::scrypt::Identity::new(SecretString::from(PASSPHRASE.to_owned()));
-    let mut plaintext = Vec::new();
-    decryptor
-        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-        .expect("the passphrase decrypts")
-        .read_to_end(&mut plaintext)
-        .unwrap();
+    assert!(is_scrypt(&bytes));
+    let plaintext = decrypt_passphrase(&bytes, PASSPHRASE).expect("the passphrase decrypts");
     let plaintext: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
     assert_eq!(plaintext["encryption"]["passphrase"], true);
     assert_eq!(plaintext["subjects"][0]["id"], ids[0].as_str());
@@ -95,7 +86,7 @@ fn a_wrong_passphrase_exits_77_and_leaves_the_register_unchanged() {
         .unwrap();
     let line = assert_error(&output, 77);
     assert!(line.contains("passphrase"), "{line}");
-    assert!(!stderr_text(&output).contains("incorrect horse"));
+    assert!(!stderr(&output).contains("incorrect horse"));
     assert_eq!(fixture.register_bytes(), before);
 
     // Without a passphrase file and without a terminal, it says how to give one.

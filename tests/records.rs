@@ -1,9 +1,9 @@
 //! `record`: the everyday facts of a customer relationship land on the subject, show in the
 //! JSON export, and leave one audit event each that names fields but no personal data.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 fn record(fixture: &Fixture, args: &[&str]) -> std::process::Output {
     let output = fixture.cmd().arg("record").args(args).output().unwrap();
@@ -76,10 +76,10 @@ fn every_recorded_fact_shows_in_the_json_export() {
     let subject = subjects.iter().find(|s| s.id == aino).expect("Aino");
     assert_eq!(
         subject.orders,
-        [ExportedOrder {
+        [Order {
             product: "Mobile app".into(),
             ordered_on: "2025-02-01".into(),
-            changes: vec![ExportedOrderChange {
+            changes: vec![OrderChange {
                 on: TODAY.into(),
                 change: "added push notifications".into()
             }],
@@ -87,7 +87,7 @@ fn every_recorded_fact_shows_in_the_json_export() {
     );
     assert_eq!(
         subject.invoices,
-        [ExportedInvoice {
+        [Invoice {
             number: "2025-0042".into(),
             date: "2025-03-01".into(),
             amount: "249.50".into()
@@ -107,7 +107,7 @@ fn every_recorded_fact_shows_in_the_json_export() {
     assert_eq!(subject.notes[1].author, ACTOR);
     assert_eq!(
         subject.disclosures,
-        [ExportedDisclosure {
+        [Disclosure {
             recipient: "Esimerkki Tilitoimisto Oy (example)".into(),
             on: TODAY.into(),
             fields: vec!["name".into(), "address".into(), "invoices".into()],
@@ -226,7 +226,7 @@ fn record_prints_what_it_recorded_on_stderr_only() {
     let (fixture, ids) = Fixture::with_customers();
     let output = record(&fixture, &[&ids[1], "note", "Soitti."]);
     assert!(output.stdout.is_empty());
-    let stderr = stderr_text(&output);
+    let stderr = stderr(&output);
     assert!(
         stderr.contains("note") && stderr.contains(&ids[1]),
         "{stderr}"

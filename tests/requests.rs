@@ -326,25 +326,11 @@ fn request_list_csv_has_the_contract_columns() {
 
 /// Runs `audit deadlines` on `today` with `flags`; returns (exit code, stdout).
 fn deadlines(register: &Register, today: &str, flags: &[&str]) -> (i32, String) {
-    let mut args = vec!["audit", "deadlines"];
-    args.extend_from_slice(flags);
-    let output = register.run_on(today, &args);
-    let code = output.status.code().expect("an exit code");
-    assert!(
-        code == 0 || code == 1,
-        "audit deadlines exits 0 or 1, not {code}: {}",
-        support::stderr(&output)
-    );
-    (code, support::stdout(&output))
+    register.check_on(today, &[&["audit", "deadlines"], flags].concat())
 }
 
 fn deadline_rows(register: &Register, today: &str, flags: &[&str]) -> (i32, Vec<DeadlineRow>) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(flags);
-    let (code, text) = deadlines(register, today, &all);
-    let rows = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("audit deadlines --format json: {e}\n{text}"));
-    (code, rows)
+    register.check_json_on(today, &[&["audit", "deadlines"], flags].concat())
 }
 
 #[test]

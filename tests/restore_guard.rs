@@ -3,10 +3,10 @@
 //! place is recognised. Until `erase --replay` erases them again, every change and every
 //! export is refused; after it, the register works again and the person stays erased.
 
-mod trail_support;
+mod support;
 
 use serde::Deserialize;
-use trail_support::{AuditEvent, Register, TODAY, Verified, expect_fail, present};
+use support::{AuditEvent, Register, TODAY, Verified, expect_fail, present};
 
 const A_NAME: &str = "Elina Palautettu";
 const A_EMAIL: &str = "elina.palautettu@example.fi";
@@ -240,9 +240,9 @@ fn a_restored_backup_is_refused_until_erase_replay() {
 
     // erase --replay erases A again.
     let output = register.run(&["--format", "json", "erase", "--replay", "--yes"]);
-    let text = trail_support::expect_ok("erase --replay", &output);
+    let text = support::expect_ok("erase --replay", &output);
     assert!(
-        trail_support::stderr(&output).contains("1 subject"),
+        support::stderr(&output).contains("1 subject"),
         "it says how many were erased again"
     );
     let receipts: Vec<Receipt> = serde_json::from_str(&text).expect("a list of receipts");
@@ -295,13 +295,13 @@ fn a_restored_backup_is_refused_until_erase_replay() {
     assert_eq!(exported_ids, expected);
     assert!(exported.iter().all(|s| s.name != A_NAME));
     assert!(exported.iter().all(|s| s.email.as_deref() != Some(A_EMAIL)));
-    register.fails(&["export", &a], 67);
+    register.fails_after_warnings(&["export", &a], 67);
 
     // The erased person is still blocked on re-add, by email or by phone.
-    let err = register.fails(&["add", "--name", A_NAME, "--email", A_EMAIL], 65);
+    let err = register.fails_after_warnings(&["add", "--name", A_NAME, "--email", A_EMAIL], 65);
     assert!(err.contains("erased"), "{err}");
     assert!(!err.contains(A_EMAIL), "{err}");
-    register.fails(
+    register.fails_after_warnings(
         &[
             "add",
             "--name",
@@ -330,7 +330,7 @@ fn a_backup_made_after_the_erasure_is_not_refused() {
 
     // This machine saw a later trail: changes are refused as a rollback until the restore is
     // accepted.
-    let err = register.fails(&["record", &b, "note", "on the restored copy"], 65);
+    let err = register.fails_after_warnings(&["record", &b, "note", "on the restored copy"], 65);
     assert!(err.contains("accept-rollback"), "{err}");
     register.ok(&["audit", "accept-rollback"]);
 
@@ -356,7 +356,7 @@ fn the_journal_holds_only_ids_and_dates_and_is_private() {
         .args(["erase", &b, "--reason", "the subject asked"])
         .output()
         .unwrap();
-    trail_support::expect_ok("erase B", &output);
+    support::expect_ok("erase B", &output);
     let lines = journal_lines(&register);
     assert_eq!(lines, [format!("{a} {TODAY}"), format!("{b} 2025-04-01")]);
     for value in [B_NAME, B_EMAIL] {

@@ -24,25 +24,11 @@ struct DueRow {
 
 /// `retention check` on `today` with `flags`: (exit code, stdout).
 fn check(register: &Register, today: &str, flags: &[&str]) -> (i32, String) {
-    let mut args = vec!["retention", "check"];
-    args.extend_from_slice(flags);
-    let output = register.run_on(today, &args);
-    let code = output.status.code().expect("an exit code");
-    assert!(
-        code == 0 || code == 1,
-        "retention check exits 0 or 1, not {code}: {}",
-        support::stderr(&output)
-    );
-    (code, support::stdout(&output))
+    register.check_on(today, &[&["retention", "check"], flags].concat())
 }
 
 fn rows(register: &Register, today: &str, flags: &[&str]) -> (i32, Vec<DueRow>) {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(flags);
-    let (code, text) = check(register, today, &all);
-    let rows = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("retention check --format json: {e}\n{text}"));
-    (code, rows)
+    register.check_json_on(today, &[&["retention", "check"], flags].concat())
 }
 
 fn apply(register: &Register, today: &str) -> Vec<DueRow> {
@@ -58,14 +44,6 @@ fn add_on(register: &Register, today: &str, flags: &[&str]) -> String {
 
 fn events(register: &Register, id: &str) -> Vec<AuditEvent> {
     register.json(&["audit", "log", "--subject", id])
-}
-
-fn ids(register: &Register) -> Vec<String> {
-    register
-        .export(&["--include-restricted"])
-        .into_iter()
-        .map(|s| s.id)
-        .collect()
 }
 
 #[test]
@@ -138,12 +116,12 @@ fn a_subject_whose_relationship_ended_is_erased_exactly_when_due_and_not_a_day_e
     );
 
     assert!(apply(&register, "2026-02-27").is_empty());
-    assert!(ids(&register).contains(&id), "not a day earlier");
+    assert!(register.ids().contains(&id), "not a day earlier");
 
     let applied = apply(&register, "2026-02-28");
     assert_eq!(applied.len(), 1);
     assert_eq!(applied[0].action, "erase-subject");
-    assert!(!ids(&register).contains(&id));
+    assert!(!register.ids().contains(&id));
     let document = register.document();
     let receipt = document["erasures"]
         .as_array()
@@ -354,7 +332,7 @@ fn after_apply_the_plaintext_holds_none_of_the_purged_values_and_check_is_quiet(
         plaintext.contains("bertta.kept@example.fi"),
         "a living customer stays"
     );
-    assert_eq!(ids(&register), vec![b.clone()]);
+    assert_eq!(register.ids(), vec![b.clone()]);
     assert!(register.subject(&b).ips.is_empty());
     let verified = register.ok_on("2026-02-01", &["audit", "verify"]);
     assert!(verified.contains("events"), "{verified}");

@@ -5,13 +5,13 @@
 //! stderr. A passphrase is never taken from argv, and an error about a bad input row never
 //! prints the row's values.
 
-mod reliability_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use reliability_support::*;
+use support::*;
 
 /// The subject whose data must not leak; every value carries a unique marker.
 const NAME: &str = "Zzmarkername7431Q Testinen";
@@ -161,7 +161,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(0),
         "{}",
-        describe(&["add"], &output)
+        describe("rekisteri add", &output)
     );
     assert!(
         by_fd.keys().any(|fd| *fd >= 3),
@@ -186,7 +186,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(0),
         "{}",
-        describe(&["record"], &output)
+        describe("rekisteri record", &output)
     );
     problems.extend(
         leaks(&by_fd, |_| true)
@@ -207,7 +207,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(0),
         "{}",
-        describe(&["correct"], &output)
+        describe("rekisteri correct", &output)
     );
     problems.extend(
         leaks(&by_fd, |_| true)
@@ -228,7 +228,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(0),
         "{}",
-        describe(&["export"], &output)
+        describe("rekisteri export", &output)
     );
     let stdout_written = by_fd.get(&1).cloned().unwrap_or_default();
     assert!(
@@ -264,7 +264,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(65),
         "{}",
-        describe(&["add"], &output)
+        describe("rekisteri add", &output)
     );
     problems.extend(
         leaks(&by_fd, |_| true)
@@ -284,7 +284,7 @@ fn register_content_reaches_no_file_and_no_message() {
         output.status.code(),
         Some(0),
         "{}",
-        describe(&["erase"], &output)
+        describe("rekisteri erase", &output)
     );
     problems.extend(
         leaks(&by_fd, |_| true)
@@ -317,7 +317,12 @@ fn a_passphrase_is_never_taken_from_argv() {
         &["rekey", "--passphrase=secret", "--yes"][..],
     ] {
         let output = workspace.run(args);
-        assert_eq!(output.status.code(), Some(2), "{}", describe(args, &output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}",
+            describe(&format!("rekisteri {}", args.join(" ")), &output)
+        );
         error_shape(&output).unwrap_or_else(|e| panic!("{e}"));
         assert!(!workspace.register_path().exists(), "nothing was created");
     }

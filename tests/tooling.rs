@@ -1,8 +1,8 @@
 //! The commands around the register: shell completions, the man page, help, and the demo.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 
 #[test]
 fn bash_completions_name_the_command_and_its_subcommands() {
@@ -12,7 +12,7 @@ fn bash_completions_name_the_command_and_its_subcommands() {
         .output()
         .unwrap();
     assert_success(&output, "completions bash");
-    let script = stdout_text(&output);
+    let script = stdout(&output);
     assert!(script.contains("rekisteri"), "names the command");
     assert!(script.contains("complete "), "is a bash completion script");
     for subcommand in ["init", "add", "record", "export"] {
@@ -35,7 +35,7 @@ fn the_man_page_is_roff_naming_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let output = command(dir.path()).arg("man").output().unwrap();
     assert_success(&output, "man");
-    let page = stdout_text(&output);
+    let page = stdout(&output);
     assert!(
         page.starts_with(".ie") || page.contains(".TH"),
         "roff: {page:.200}"
@@ -52,7 +52,7 @@ fn help_lists_the_commands_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let output = command(dir.path()).arg("--help").output().unwrap();
     assert_success(&output, "--help");
-    let help = stdout_text(&output);
+    let help = stdout(&output);
     for subcommand in [
         "keygen", "init", "add", "record", "export", "schema", "demo",
     ] {
@@ -65,7 +65,7 @@ fn no_command_prints_help_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let output = command(dir.path()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(!stderr_text(&output).contains("panicked"));
+    assert!(!stderr(&output).contains("panicked"));
 }
 
 #[test]
@@ -78,7 +78,7 @@ fn the_demo_runs_every_step_and_cleans_up_after_itself() {
         .output()
         .unwrap();
     assert_success(&output, "demo");
-    let text = stdout_text(&output);
+    let text = stdout(&output);
     let steps: Vec<&str> = text
         .lines()
         .filter(|line| line.starts_with("$ rekisteri"))
