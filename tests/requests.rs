@@ -650,3 +650,33 @@ fn close_sent_records_each_document_by_fingerprint_and_show_lists_it_with_the_ou
         66,
     );
 }
+
+#[test]
+fn a_request_from_someone_not_yet_known_is_linked_later_and_loses_the_requester_on_erasure() {
+    let register = Register::new();
+    register.ok(&[
+        "request",
+        "open",
+        "--kind",
+        "access",
+        "--requester",
+        "REQUESTER-Maija-M-Zx3, Hämeenkatu 1",
+        "--received",
+        "2025-03-03",
+        "--channel",
+        "letter",
+    ]);
+    let shown = register.ok(&["request", "show", "R-0001"]);
+    assert!(shown.contains("REQUESTER-Maija-M-Zx3"), "{shown}");
+    let id = register.add(&["--name", "Maija", "--email", "maija@example.fi"]);
+    register.ok(&["request", "link", "R-0001", "maija@example.fi"]);
+    let shown: serde_json::Value = register.json(&["request", "show", "R-0001"]);
+    assert_eq!(shown["request"]["subject"], id.as_str());
+    let events = shown["events"].as_array().unwrap();
+    assert_eq!(events.last().unwrap()["action"], "request-link");
+    // Linking again, or a closed request, is refused; an unknown subject is 67.
+    register.fails(&["request", "link", "R-0001", "maija@example.fi"], 65);
+    register.fails(&["request", "link", "R-0001", "nobody@example.fi"], 67);
+    register.ok(&["erase", &id, "--reason", "Art. 17(1)(a)"]);
+    assert!(!register.plaintext().contains("REQUESTER-Maija-M-Zx3"));
+}

@@ -537,9 +537,19 @@ pub enum RequestCommand {
         /// The channel it came through (email, letter, phone, web-form, social-media, in-person, …).
         #[arg(long)]
         channel: String,
+        /// Who asked, when they are not (yet) a known subject: a name, an address.
+        #[arg(long)]
+        requester: Option<String>,
         /// How the requester's identity was checked.
         #[arg(long)]
         identity_check: Option<String>,
+    },
+    /// Tie an open request to the subject its requester turned out to be.
+    Link {
+        /// The request id, e.g. R-0001.
+        id: String,
+        /// The subject: its id, or its email address.
+        subject: String,
     },
     /// List requests.
     List {

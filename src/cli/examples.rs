@@ -80,6 +80,10 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "rekisteri request open --kind access --subject maija@example.fi --received 2025-03-05 --channel email",
     ),
     ("request list", "rekisteri request list --open"),
+    (
+        "request link",
+        "rekisteri request link R-0001 maija@example.fi",
+    ),
     ("request show", "rekisteri request show R-0001"),
     (
         "request extend",

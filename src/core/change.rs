@@ -76,6 +76,10 @@ pub enum Change {
         reason: String,
         notified_on: NaiveDate,
     },
+    LinkRequest {
+        id: String,
+        subject: String,
+    },
     CloseRequest {
         id: String,
         outcome: String,
@@ -149,6 +153,7 @@ impl Change {
             | Change::OverrideObjection { subject, .. }
             | Change::Consent { subject, .. } => vec![subject.clone()],
             Change::OpenRequest(new) => new.subject.iter().cloned().collect(),
+            Change::LinkRequest { subject, .. } => vec![subject.clone()],
             Change::ReplayErasures(journal) => journal.iter().map(|(id, _)| id.0.clone()).collect(),
             Change::ApplyRetention => vec![sparse::ALL_SUBJECTS.to_owned()],
             Change::OpenBreach(new) => new.subjects.clone(),
@@ -328,6 +333,9 @@ pub fn apply(
             notified_on,
             ctx,
         )?),
+        Change::LinkRequest { id, subject } => {
+            Applied::Request(requests::link_to_subject(register, &id, &subject, ctx)?)
+        }
         Change::CloseRequest { id, outcome, sent } => {
             Applied::Request(requests::close_request(register, &id, &outcome, sent, ctx)?)
         }

@@ -204,6 +204,7 @@ pub fn fill(register: &mut Register, count: u64, seed: u64, ctx: &Context) -> Re
                     subject: None,
                     received: ctx.today,
                     channel: Channel::Email,
+                    requester: None,
                     identity_check: None,
                 },
                 ctx,

@@ -698,6 +698,9 @@ pub struct Request {
     pub subject: Option<SubjectId>,
     pub received: NaiveDate,
     pub channel: Channel,
+    /// Who asked, when they are not (yet) a known subject: their own words for who they
+    /// are (a name, an address). Blanked when the subject the request is tied to is erased.
+    pub requester: Option<String>,
     /// How the requester's identity was checked.
     pub identity_check: Option<String>,
     /// The one-month due date, rolled to a working day.

@@ -19,6 +19,7 @@ pub struct NewRequest {
     pub subject: Option<String>,
     pub received: NaiveDate,
     pub channel: Channel,
+    pub requester: Option<String>,
     pub identity_check: Option<String>,
 }
 
@@ -32,6 +33,13 @@ pub fn open_request(register: &mut Register, new: NewRequest, ctx: &Context) -> 
     let subject = match &new.subject {
         Some(selector) => Some(select::subject(register, selector)?.id.clone()),
         None => None,
+    };
+    let requester = match new.requester {
+        Some(text) if !text.trim().is_empty() => Some(
+            validate::text(&text, false)
+                .map_err(|e| Error::field("--requester", "requester", e))?,
+        ),
+        _ => None,
     };
     let identity_check = match new.identity_check {
         Some(text) if !text.trim().is_empty() => Some(
@@ -48,6 +56,7 @@ pub fn open_request(register: &mut Register, new: NewRequest, ctx: &Context) -> 
         subject: subject.clone(),
         received: new.received,
         channel: new.channel,
+        requester,
         identity_check,
         due,
         deadline: due,
@@ -193,6 +202,26 @@ pub fn refuse_request(
         record(register, ctx, AuditAction::RequestRefuse, index),
         late,
     ))
+}
+
+/// `request link ID SUBJECT`: ties an open request that came from someone not yet known to
+/// the subject they turned out to be.
+pub fn link_to_subject(
+    register: &mut Register,
+    id: &str,
+    selector: &str,
+    ctx: &Context,
+) -> Result<Request> {
+    let subject = select::subject(register, selector)?.id.clone();
+    let index = open_index(register, id)?;
+    if register.requests[index].subject.as_ref() == Some(&subject) {
+        return Err(Error::Refused(format!(
+            "request {} is already tied to subject {subject}",
+            register.requests[index].id
+        )));
+    }
+    link_request(register, id, &subject)?;
+    Ok(record(register, ctx, AuditAction::RequestLink, index))
 }
 
 /// Checks a `--request ID` given to an operation on `subject`: the request must exist and be

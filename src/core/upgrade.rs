@@ -45,6 +45,7 @@ pub fn format_1_to_2(document: &mut Value, notes: &mut Vec<String>) -> Result<()
         for request in requests {
             if let Some(request) = request.as_object_mut() {
                 request.entry("sent").or_insert_with(|| json!([]));
+                request.entry("requester").or_insert(Value::Null);
             }
         }
     }

@@ -205,6 +205,7 @@ pub fn scrub_requests(register: &mut Register, subject: &crate::core::model::Sub
         .filter(|r| r.subject.as_ref() == Some(subject))
     {
         request.identity_check = None;
+        request.requester = None;
         if let Some(extension) = request.extension.as_mut() {
             extension.reason.clear();
         }
