@@ -61,6 +61,17 @@ pub struct ControllerInfo {
     pub contact_person: String,
 }
 
+impl ControllerInfo {
+    pub fn of(d: &crate::core::model::Description) -> ControllerInfo {
+        ControllerInfo {
+            name: d.controller.name.clone(),
+            business_id: d.controller.business_id.clone(),
+            address: d.controller.address.clone(),
+            contact_person: d.contact_person.name.clone(),
+        }
+    }
+}
+
 /// A purpose as it concerns this subject (Art. 15(1)(a)): its basis, and whether it
 /// applies to them now and why.
 #[derive(Debug, Clone, Serialize)]
@@ -199,6 +210,16 @@ pub struct AuthorityInfo {
     pub name: String,
     pub address: String,
     pub website: String,
+}
+
+impl AuthorityInfo {
+    pub fn of(d: &crate::core::model::Description, lang: Lang) -> AuthorityInfo {
+        AuthorityInfo {
+            name: lang.pick(&d.complaint_authority.name).to_owned(),
+            address: d.complaint_authority.address.clone(),
+            website: d.complaint_authority.website.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -347,12 +368,7 @@ pub fn access_report(
     Ok(AccessReport {
         processed: true,
         generated_on: today,
-        controller: ControllerInfo {
-            name: d.controller.name.clone(),
-            business_id: d.controller.business_id.clone(),
-            address: d.controller.address.clone(),
-            contact_person: d.contact_person.name.clone(),
-        },
+        controller: ControllerInfo::of(d),
         subject: subject.clone(),
         purposes: d
             .purposes
@@ -392,11 +408,7 @@ pub fn access_report(
             })
             .collect(),
         rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),
-        complaint_authority: AuthorityInfo {
-            name: lang.pick(&d.complaint_authority.name).to_owned(),
-            address: d.complaint_authority.address.clone(),
-            website: d.complaint_authority.website.clone(),
-        },
+        complaint_authority: AuthorityInfo::of(d, lang),
         sources: SourceInfo {
             channel: subject.source.channel,
             date: subject.source.date,
@@ -499,12 +511,7 @@ pub fn kept_records_report(
     Some(KeptRecordsReport {
         processed: true,
         generated_on: today,
-        controller: ControllerInfo {
-            name: d.controller.name.clone(),
-            business_id: d.controller.business_id.clone(),
-            address: d.controller.address.clone(),
-            contact_person: d.contact_person.name.clone(),
-        },
+        controller: ControllerInfo::of(d),
         erased_on: entry.on,
         kept,
         purposes: d
@@ -527,10 +534,6 @@ pub fn kept_records_report(
             })
             .collect(),
         rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),
-        complaint_authority: AuthorityInfo {
-            name: lang.pick(&d.complaint_authority.name).to_owned(),
-            address: d.complaint_authority.address.clone(),
-            website: d.complaint_authority.website.clone(),
-        },
+        complaint_authority: AuthorityInfo::of(d, lang),
     })
 }
