@@ -68,6 +68,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// A self-contained HTML page, for the documents people receive.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +121,13 @@ pub enum Command {
     /// Print the privacy notice and the Art. 30 record from the register's description.
     #[command(disable_version_flag = true)]
     Notice(NoticeArgs),
+    /// The letter that answers a request, for its kind and state (Art. 12, 15-21), ready to
+    /// send: text for an email body, or --format html for a page that prints on A4.
+    Reply(ReplyArgs),
+    /// A notice the law requires: to a recipient (Art. 19), before a restriction is lifted
+    /// (Art. 18(3)), or of a breach to one subject (Art. 34).
+    #[command(subcommand)]
+    Letter(LetterCommand),
     /// Re-encrypt the register to a new set of recipients, or to a passphrase.
     Rekey(RekeyArgs),
     /// Print the register's JSON Schema.
@@ -443,6 +452,50 @@ pub struct ExportArgs {
     /// consent, objections and restriction, and for direct marketing their role.
     #[arg(long, conflicts_with = "subject")]
     pub purpose: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The request's id, e.g. R-0001.
+    pub request: String,
+    /// The language of the reply: the language of the request.
+    #[arg(long, value_enum, default_value_t = Lang::Fi)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LetterCommand {
+    /// The Art. 19 notice to the recipient of a notification task (`audit tasks`).
+    Recipient {
+        /// The task's id, e.g. T-0001.
+        task: String,
+        /// For an erased person: the email address the recipient knows them by (checked
+        /// against the erased person's keyed hash; never stored).
+        #[arg(long)]
+        email: Option<String>,
+        /// The language of the letter.
+        #[arg(long, value_enum, default_value_t = Lang::Fi)]
+        lang: Lang,
+    },
+    /// The Art. 18(3) notice to a subject that their restriction will be lifted.
+    Lift {
+        /// The subject: its id, or its email address.
+        subject: String,
+        /// The language of the letter.
+        #[arg(long, value_enum, default_value_t = Lang::Fi)]
+        lang: Lang,
+    },
+    /// The Art. 34 notice of a breach to one of the subjects it concerns.
+    Breach {
+        /// The breach's id, e.g. B-0001.
+        id: String,
+        /// The subject to tell: its id, or its email address.
+        #[arg(long)]
+        subject: String,
+        /// The language of the letter.
+        #[arg(long, value_enum, default_value_t = Lang::Fi)]
+        lang: Lang,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -113,7 +113,7 @@ fn list_text(views: &[BreachView<'_>], format: Format) -> Result<String> {
     match format {
         Format::Json => render::json_text(views),
         Format::Csv => render::csv_text(LIST_HEADER, views.iter().map(list_row)),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(LIST_HEADER);
             for v in views {
                 table.add_row(list_row(v));
@@ -238,7 +238,7 @@ pub fn breach(
                     text.push_str(&events_text(&events, Format::Csv)?);
                     text
                 }
-                Format::Table => {
+                Format::Table | Format::Html => {
                     let mut text = detail_table(&shown);
                     text.push_str(&events_text(&events, Format::Table)?);
                     text
@@ -314,7 +314,9 @@ pub fn breach(
         say(format_args!("breach {}: {done}", changed.id));
     }
     Ok(Output::text(match global.format {
-        Format::Table => format!("{} {}\n", changed.id, shown.authority_deadline.to_rfc3339()),
+        Format::Table | Format::Html => {
+            format!("{} {}\n", changed.id, shown.authority_deadline.to_rfc3339())
+        }
         Format::Json => render::json_text(&shown)?,
         Format::Csv => list_text(&[shown], Format::Csv)?,
     }))

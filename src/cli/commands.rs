@@ -28,6 +28,11 @@ pub const EXAMPLE_METADATA: &str = include_str!("../../examples/twebs.json");
 
 pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
     let Cli { global, command } = cli;
+    if global.format == Format::Html && !is_document(&command) {
+        return Err(Error::Usage(
+            "--format html is for the documents people receive: `export SUBJECT`, `notice`, `reply` and `letter`".into(),
+        ));
+    }
     match command {
         Command::Keygen(args) => keygen(&args),
         Command::Init(args) => init(&global, &args, passphrase),
@@ -43,6 +48,8 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
         Command::Request(command) => requests::request(&global, command, passphrase),
         Command::Audit(command) => requests::audit(&global, command, passphrase),
         Command::Notice(args) => notice(&global, &args, passphrase),
+        Command::Reply(args) => crate::cli::letters::reply(&global, &args, passphrase),
+        Command::Letter(command) => crate::cli::letters::letter(&global, command, passphrase),
         Command::Rekey(args) => rekey(&global, &args, passphrase),
         Command::Schema => Ok(Output::text(schema_text())),
         Command::Completions(args) => {
@@ -78,6 +85,16 @@ pub fn dispatch(cli: Cli, passphrase: &dyn PassphraseSource) -> Result<Output> {
             crate::cli::retention::retention(&global, command, passphrase)
         }
         Command::Breach(command) => crate::cli::breach::breach(&global, command, passphrase),
+    }
+}
+
+/// Whether the command prints a document a person receives (and so has an HTML form).
+fn is_document(command: &Command) -> bool {
+    match command {
+        Command::Export(args) => args.subject.is_some() && !args.portable,
+        Command::Notice(args) => !args.example_notes,
+        Command::Reply(_) | Command::Letter(_) => true,
+        _ => false,
     }
 }
 
@@ -250,7 +267,7 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
                         .map(move |p| vec![part.to_owned(), s.heading.clone(), p.clone()])
                 }),
         )?,
-        Format::Table => crate::core::notice::to_markdown(&notice),
+        Format::Table | Format::Html => crate::core::notice::to_markdown(&notice),
     }))
 }
 
@@ -542,7 +559,7 @@ fn add(
     let stdout = match global.format {
         Format::Json => render::json_text(&ids)?,
         Format::Csv => render::csv_text(&["id"], ids.iter().map(|id| vec![id.0.clone()]))?,
-        Format::Table => ids.iter().map(|id| format!("{id}\n")).collect(),
+        Format::Table | Format::Html => ids.iter().map(|id| format!("{id}\n")).collect(),
     };
     Ok(Output::text(stdout))
 }
@@ -643,22 +660,35 @@ fn export(global: &Global, args: &ExportArgs, passphrase: &dyn PassphraseSource)
             // data subject: the access report says what is kept, why and until when.
             Err(Error::NoSuchSubject(_)) if !args.portable => {
                 let register = store.open_checked()?.register;
-                return match crate::core::access::kept_records_report(
-                    &register, selector, lang, today,
-                ) {
-                    Some(report) => Ok(Output::text(report::kept_records_report(
-                        &report,
-                        lang,
-                        global.format,
-                    )?)),
-                    None => Err(Error::NoSuchSubject(selector.trim().to_owned())),
+                let Some(report) =
+                    crate::core::access::kept_records_report(&register, selector, lang, today)
+                else {
+                    return Err(Error::NoSuchSubject(selector.trim().to_owned()));
                 };
+                return Ok(Output::text(match global.format {
+                    Format::Json | Format::Csv => {
+                        report::kept_records_report(&report, lang, global.format)?
+                    }
+                    Format::Table | Format::Html => crate::cli::documents::render(
+                        &crate::core::documents::kept_records_letter(
+                            &register, report, lang, today,
+                        ),
+                        global.format,
+                    )?,
+                }));
             }
             Err(e) => return Err(e),
         };
         if args.portable {
             let copy = crate::core::portable::portable_copy(&register, selector, today)?;
             return Ok(Output::text(render::json_text(&copy)?));
+        }
+        if matches!(global.format, Format::Table | Format::Html) {
+            let letter = crate::core::documents::access_letter(&register, selector, lang, today)?;
+            return Ok(Output::text(crate::cli::documents::render(
+                &letter,
+                global.format,
+            )?));
         }
         let report = crate::core::access::access_report(&register, selector, lang, today)?;
         return Ok(Output::text(report::access_report(

@@ -158,7 +158,7 @@ pub fn subjects(subjects: &[&Subject], format: Format) -> Result<String> {
                 ]
             }),
         ),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = table(&[
                 "id", "name", "company", "email", "phone", "consents", "flags",
             ]);

@@ -61,7 +61,7 @@ fn requests_text(list: &[&Request], format: Format) -> Result<String> {
     match format {
         Format::Json => render::json_text(list),
         Format::Csv => render::csv_text(REQUEST_HEADER, list.iter().map(|r| request_row(r))),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(REQUEST_HEADER);
             for r in list {
                 table.add_row(request_row(r));
@@ -262,7 +262,7 @@ pub fn request(
     };
     say(message);
     Ok(Output::text(match global.format {
-        Format::Table => format!("{} {}\n", request.id, request.deadline),
+        Format::Table | Format::Html => format!("{} {}\n", request.id, request.deadline),
         format => one_request(&request, format)?,
     }))
 }
@@ -286,7 +286,7 @@ pub fn events_text(events: &[&AuditEvent], format: Format) -> Result<String> {
     match format {
         Format::Json => render::json_text(events),
         Format::Csv => render::csv_text(EVENT_HEADER, events.iter().map(|e| row(e))),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(EVENT_HEADER);
             for e in events {
                 table.add_row(row(e));
@@ -327,7 +327,7 @@ fn deadlines_text(rows: &[DeadlineRow], format: Format) -> Result<String> {
     match format {
         Format::Json => render::json_text(rows),
         Format::Csv => render::csv_text(DEADLINE_HEADER, rows.iter().map(row)),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(DEADLINE_HEADER);
             for r in rows {
                 table.add_row(row(r));
@@ -423,7 +423,9 @@ pub fn audit(
                     &["events", "head"],
                     [vec![register.audit.len().to_string(), head.to_owned()]],
                 )?,
-                Format::Table => format!("{} events, head {head}\n", register.audit.len()),
+                Format::Table | Format::Html => {
+                    format!("{} events, head {head}\n", register.audit.len())
+                }
             }))
         }
         AuditCommand::AcceptRollback => {
@@ -494,7 +496,7 @@ pub fn audit(
             Ok(Output::text(match global.format {
                 Format::Json => render::json_text(&tasks)?,
                 Format::Csv => render::csv_text(header, tasks.iter().map(row))?,
-                Format::Table => {
+                Format::Table | Format::Html => {
                     let mut table = render::table(header);
                     for t in &tasks {
                         table.add_row(row(t));

@@ -43,7 +43,7 @@ pub fn rows_text(rows: &[DueRow], format: Format) -> Result<String> {
         Format::Json => render::json_text(rows),
         Format::Csv => render::csv_text(HEADER, rows.iter().map(row)),
         Format::Table if rows.is_empty() => Ok(String::new()),
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(HEADER);
             for r in rows {
                 table.add_row(row(r));

@@ -80,7 +80,7 @@ pub fn receipt_text(receipt: &ErasureReceipt, format: Format) -> Result<String> 
             }
             render::csv_text(&["field", "value"], rows)
         }
-        Format::Table => {
+        Format::Table | Format::Html => {
             let mut table = render::table(&["erasure receipt", ""]);
             table.add_row(vec!["subject".into(), receipt.subject.0.clone()]);
             table.add_row(vec![

@@ -492,11 +492,28 @@ pub fn kept_records_report(
         .entries
         .iter()
         .find(|e| e.emails.contains(&hash))?;
+    Some(kept_records_of(
+        register,
+        &entry.subject,
+        entry.on,
+        lang,
+        today,
+    ))
+}
+
+/// The kept-records report of the erased subject `subject`, erased on `erased_on`.
+pub fn kept_records_of(
+    register: &Register,
+    subject: &crate::core::model::SubjectId,
+    erased_on: NaiveDate,
+    lang: Lang,
+    today: NaiveDate,
+) -> KeptRecordsReport {
     let d = &register.description;
     let kept: Vec<KeptRecord> = register
         .retained
         .iter()
-        .filter(|r| r.subject == entry.subject)
+        .filter(|r| &r.subject == subject)
         .map(|r| KeptRecord {
             number: r.number.clone(),
             date: r.date,
@@ -508,11 +525,11 @@ pub fn kept_records_report(
         })
         .collect();
     let kept_fields = ["invoices"];
-    Some(KeptRecordsReport {
+    KeptRecordsReport {
         processed: true,
         generated_on: today,
         controller: ControllerInfo::of(d),
-        erased_on: entry.on,
+        erased_on,
         kept,
         purposes: d
             .purposes
@@ -535,5 +552,5 @@ pub fn kept_records_report(
             .collect(),
         rights: rights_texts(lang).into_iter().map(str::to_owned).collect(),
         complaint_authority: AuthorityInfo::of(d, lang),
-    })
+    }
 }

@@ -40,6 +40,23 @@ fn phone_key(phone: &str) -> String {
         .unwrap_or_else(|| phone.trim().to_owned())
 }
 
+/// Whether `email` is one the erased subject `subject` had (compared by keyed hash).
+pub fn was_erased_with_email(
+    register: &crate::core::model::Register,
+    subject: &crate::core::model::SubjectId,
+    email: &str,
+) -> bool {
+    let Ok(key) = hex::decode(&register.erased.key) else {
+        return false;
+    };
+    let hash = email_hash(&key, email);
+    register
+        .erased
+        .entries
+        .iter()
+        .any(|e| &e.subject == subject && e.emails.contains(&hash))
+}
+
 /// The keyed hash of a phone number in its comparison form.
 pub fn phone_hash(key: &[u8], phone: &str) -> String {
     keyed_hash(key, "phone", &phone_key(phone))

@@ -300,6 +300,20 @@ fn build_subject(
     })
 }
 
+/// The value of one of the subject's single-valued fields, as text (`None` when empty or
+/// not a single-valued field).
+pub fn field_value(subject: &Subject, field: &str) -> Option<String> {
+    match field {
+        "name" => Some(subject.name.clone()),
+        "company" => subject.company.clone(),
+        "email" => subject.email.clone(),
+        "phone" => subject.phone.clone(),
+        "address" => subject.address.clone(),
+        "role" => Some(subject.role.as_str().to_owned()),
+        _ => None,
+    }
+}
+
 /// The fields a subject has values in: what an audit event of its creation names.
 pub fn filled_fields(subject: &Subject) -> Vec<&'static str> {
     let mut fields = vec!["name"];
