@@ -21,6 +21,7 @@
 #![allow(dead_code)]
 
 pub mod crypto;
+pub mod documents;
 pub mod fixture;
 pub mod json;
 pub mod register;
