@@ -69,7 +69,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "export",
-        "rekisteri export maija@example.fi --lang en\nrekisteri --format csv export --purpose marketing",
+        "rekisteri export maija@example.fi --lang en\nrekisteri --format html export maija@example.fi > vastaus.html\nrekisteri --format csv export --purpose marketing",
     ),
     (
         "request",
@@ -115,7 +115,27 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "notice",
-        "rekisteri notice --lang en\nrekisteri notice --version 2025-01",
+        "rekisteri notice --lang en\nrekisteri --format html notice > tietosuojaseloste.html\nrekisteri notice --version 2025-01",
+    ),
+    (
+        "reply",
+        "rekisteri reply R-0001 > vastaus.txt\nrekisteri --format html reply R-0001 --lang en > reply.html",
+    ),
+    (
+        "letter",
+        "rekisteri letter recipient T-0001\nrekisteri letter breach B-0001 --subject maija@example.fi",
+    ),
+    (
+        "letter recipient",
+        "rekisteri letter recipient T-0001 --lang en\nrekisteri letter recipient T-0002 --email maija@example.fi",
+    ),
+    (
+        "letter lift",
+        "rekisteri --format html letter lift maija@example.fi > ilmoitus.html",
+    ),
+    (
+        "letter breach",
+        "rekisteri letter breach B-0001 --subject maija@example.fi --lang en",
     ),
     (
         "rekey",
