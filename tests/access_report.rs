@@ -116,9 +116,12 @@ fn scenario() -> (Register, String) {
 /// `export EMAIL` in `format` and `lang`, with the random subject id replaced.
 fn report(register: &Register, id: &str, format: &str, lang: &str) -> String {
     let text = register.ok(&["--format", format, "export", EMAIL, "--lang", lang]);
-    assert!(
+    // The data for scripts carries the subject's id; the letter a person reads does not
+    // (it is an internal code).
+    assert_eq!(
         text.contains(id),
-        "the {format}/{lang} report names the subject's id"
+        format != "table",
+        "the {format}/{lang} report names the subject's id only for scripts"
     );
     text.replace(id, "<SUBJECT-ID>")
 }

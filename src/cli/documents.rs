@@ -17,6 +17,30 @@ use crate::error::{Error, Result};
 /// The width of the text rendering: an email body that reads in any client.
 const TEXT_WIDTH: usize = 78;
 
+/// A value a template holds directly or through the references its loops and `if let`s
+/// add.
+trait Value<T> {
+    fn value(self) -> T;
+}
+
+impl<T> Value<T> for T {
+    fn value(self) -> T {
+        self
+    }
+}
+
+impl<T: Copy> Value<T> for &T {
+    fn value(self) -> T {
+        *self
+    }
+}
+
+impl<T: Copy> Value<T> for &&T {
+    fn value(self) -> T {
+        **self
+    }
+}
+
 /// What every document template can call: dates, times, labels and amounts in the
 /// template's language.
 macro_rules! document_templates {
@@ -34,16 +58,16 @@ macro_rules! document_templates {
                     self.doc.lang
                 }
                 /// A date as people write it.
-                fn d(&self, date: impl std::borrow::Borrow<NaiveDate>) -> String {
-                    labels::date(*date.borrow(), self.lang())
+                fn d(&self, date: impl Value<NaiveDate>) -> String {
+                    labels::date(date.value(), self.lang())
                 }
                 /// A moment in Helsinki time.
-                fn t(&self, at: impl std::borrow::Borrow<DateTime<Utc>>) -> String {
-                    labels::time(*at.borrow(), self.lang())
+                fn t(&self, at: impl Value<DateTime<Utc>>) -> String {
+                    labels::time(at.value(), self.lang())
                 }
                 /// The Helsinki day of a moment.
-                fn day(&self, at: impl std::borrow::Borrow<DateTime<Utc>>) -> String {
-                    labels::day(*at.borrow(), self.lang())
+                fn day(&self, at: impl Value<DateTime<Utc>>) -> String {
+                    labels::day(at.value(), self.lang())
                 }
                 /// The label of a code.
                 fn l<L: Label>(&self, code: L) -> &'static str {
@@ -58,8 +82,8 @@ macro_rules! document_templates {
                     labels::fields(names, self.lang())
                 }
                 /// A sum of money.
-                fn eur(&self, amount: impl std::borrow::Borrow<crate::core::model::Amount>) -> String {
-                    labels::euros(amount.borrow().0, self.lang())
+                fn eur(&self, amount: impl Value<crate::core::model::Amount>) -> String {
+                    labels::euros(amount.value().0, self.lang())
                 }
                 /// A country written out.
                 fn country(&self, code: &str) -> String {

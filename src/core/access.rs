@@ -156,14 +156,8 @@ pub fn why_text(why: lawful::Why, lang: Lang) -> String {
         (Lang::En, Why::ExistingCustomer) => "You are our customer: we may market our own similar products to you until you refuse (Finnish Act on Electronic Communications Services, section 200(2)).".into(),
         (Lang::Fi, Why::BusinessContact) => "Olet yhteyshenkilö yrityksessä: saamme lähettää sinulle suoramarkkinointia työtehtäviisi liittyen, kunnes kiellät sen (laki sähköisen viestinnän palveluista 202 §).".into(),
         (Lang::En, Why::BusinessContact) => "You are a contact person at a company: we may send you direct marketing in your work role until you refuse (Finnish Act on Electronic Communications Services, section 202).".into(),
-        (Lang::Fi, Why::Basis { basis }) => format!(
-            "Tietojasi käytetään tähän tarkoitukseen; käsittelyn oikeusperuste on {}.",
-            crate::core::notice::basis_name(basis, lang)
-        ),
-        (Lang::En, Why::Basis { basis }) => format!(
-            "Your data is used for this purpose; the legal basis is {}.",
-            crate::core::notice::basis_name(basis, lang)
-        ),
+        (Lang::Fi, Why::Basis { .. }) => "Tietojasi käytetään tähän tarkoitukseen.".into(),
+        (Lang::En, Why::Basis { .. }) => "Your data is used for this purpose.".into(),
     }
 }
 
@@ -251,6 +245,9 @@ pub struct HistoryItem {
 /// The Art. 15 report. Keys as the command-line contract names them.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccessReport {
+    /// The language the report is written in.
+    #[serde(skip)]
+    pub lang: Lang,
     /// Art. 15(1): confirmation that personal data concerning the subject is processed.
     pub processed: bool,
     pub generated_on: NaiveDate,
@@ -270,6 +267,26 @@ pub struct AccessReport {
     pub history: Vec<HistoryItem>,
     /// The subject's requests.
     pub requests: Vec<Request>,
+}
+
+impl AccessReport {
+    /// A purpose by its id, as the report describes it; an id the description no longer
+    /// has is shown as it is.
+    pub fn purpose_name(&self, id: &str) -> String {
+        self.purposes
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_owned(), |p| p.description.clone())
+    }
+
+    /// An earlier value of a field as the reader sees it: a role by its label.
+    pub fn shown_value(&self, field: &str, value: &str) -> String {
+        use crate::core::labels::Label;
+        match (field, crate::core::model::Role::parse(value)) {
+            ("role", Some(role)) => role.label(self.lang).to_owned(),
+            _ => value.to_owned(),
+        }
+    }
 }
 
 fn field_has_data(subject: &Subject, field: &str) -> bool {
@@ -366,6 +383,7 @@ pub fn access_report(
         })
         .collect();
     Ok(AccessReport {
+        lang,
         processed: true,
         generated_on: today,
         controller: ControllerInfo::of(d),

@@ -48,7 +48,7 @@ impl Scenario {
 
         // Facts the letters talk about: an order, invoices, disclosures to recipients.
         run(
-            "2025-01-10",
+            "2025-03-05",
             &[
                 "record",
                 aino,
@@ -60,7 +60,7 @@ impl Scenario {
             ],
         );
         run(
-            "2025-01-31",
+            "2025-03-05",
             &[
                 "record",
                 aino,
@@ -74,7 +74,7 @@ impl Scenario {
             ],
         );
         run(
-            "2025-02-03",
+            "2025-03-05",
             &[
                 "record",
                 mikko,
@@ -86,7 +86,7 @@ impl Scenario {
             ],
         );
         run(
-            "2025-01-20",
+            "2025-03-05",
             &[
                 "record",
                 laura,
@@ -100,7 +100,7 @@ impl Scenario {
             ],
         );
         run(
-            "2025-02-04",
+            "2025-03-05",
             &[
                 "record",
                 laura,
@@ -112,7 +112,7 @@ impl Scenario {
             ],
         );
         run(
-            "2025-02-05",
+            "2025-03-05",
             &[
                 "record",
                 juha,
