@@ -12,34 +12,42 @@ use crate::cli::render;
 use crate::core::access::Lang;
 use crate::core::documents::{Body, Document};
 use crate::core::labels::{self, Label};
+use crate::core::model::{Amount, AuditAction, RequestStatus};
 use crate::error::{Error, Result};
 
 /// The width of the text rendering: an email body that reads in any client.
 const TEXT_WIDTH: usize = 78;
 
-/// A value a template holds directly or through the references its loops and `if let`s
-/// add.
+/// A date, a moment or an amount, or a reference to one: a template binds what it
+/// destructures (`{% if let Body::Lift { since, .. } = doc.body %}`) by reference, sometimes
+/// twice over.
 trait Value<T> {
-    fn value(self) -> T;
+    fn get(self) -> T;
 }
 
-impl<T> Value<T> for T {
-    fn value(self) -> T {
-        self
-    }
+macro_rules! values {
+    ($($t:ty),+) => {
+        $(
+            impl Value<$t> for $t {
+                fn get(self) -> $t {
+                    self
+                }
+            }
+            impl Value<$t> for &$t {
+                fn get(self) -> $t {
+                    *self
+                }
+            }
+            impl Value<$t> for &&$t {
+                fn get(self) -> $t {
+                    **self
+                }
+            }
+        )+
+    };
 }
 
-impl<T: Copy> Value<T> for &T {
-    fn value(self) -> T {
-        *self
-    }
-}
-
-impl<T: Copy> Value<T> for &&T {
-    fn value(self) -> T {
-        **self
-    }
-}
+values!(NaiveDate, DateTime<Utc>, Amount);
 
 /// What every document template can call: dates, times, labels and amounts in the
 /// template's language.
@@ -59,15 +67,15 @@ macro_rules! document_templates {
                 }
                 /// A date as people write it.
                 fn d(&self, date: impl Value<NaiveDate>) -> String {
-                    labels::date(date.value(), self.lang())
+                    labels::date(date.get(), self.lang())
                 }
                 /// A moment in Helsinki time.
                 fn t(&self, at: impl Value<DateTime<Utc>>) -> String {
-                    labels::time(at.value(), self.lang())
+                    labels::time(at.get(), self.lang())
                 }
                 /// The Helsinki day of a moment.
                 fn day(&self, at: impl Value<DateTime<Utc>>) -> String {
-                    labels::day(at.value(), self.lang())
+                    labels::day(at.get(), self.lang())
                 }
                 /// The label of a code.
                 fn l<L: Label>(&self, code: L) -> &'static str {
@@ -82,8 +90,8 @@ macro_rules! document_templates {
                     labels::fields(names, self.lang())
                 }
                 /// A sum of money.
-                fn eur(&self, amount: impl Value<crate::core::model::Amount>) -> String {
-                    labels::euros(amount.value().0, self.lang())
+                fn eur(&self, amount: impl Value<Amount>) -> String {
+                    labels::euros(amount.get().0, self.lang())
                 }
                 /// A country written out.
                 fn country(&self, code: &str) -> String {

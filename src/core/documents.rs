@@ -176,8 +176,11 @@ pub enum Body {
     },
     /// Art. 12(4): the request is refused, with the reasons.
     Refusal { reason: String },
-    /// Art. 16: what was rectified.
-    Rectification { corrections: Vec<Rectified> },
+    /// Art. 16: what was rectified, and the recipients told of it (Art. 19).
+    Rectification {
+        corrections: Vec<Rectified>,
+        recipients_told: Vec<String>,
+    },
     /// Art. 17: what was erased, what is kept, why and until when.
     Erasure {
         on: NaiveDate,
@@ -198,8 +201,13 @@ pub enum Body {
         direct_marketing_purposes: Vec<String>,
         purposes: Vec<ObjectedPurpose>,
     },
-    /// Art. 20: the cover of the portable copy.
-    Portability { file_name: String },
+    /// Art. 20: the cover of the portable copy: its file, the name of its documented shape
+    /// and the fields it carries.
+    Portability {
+        file_name: String,
+        format: String,
+        fields: Vec<String>,
+    },
     /// Art. 19: the notice to a recipient of a rectification, erasure or restriction.
     Recipient(Box<RecipientNotice>),
     /// Art. 18(3): the restriction will be lifted.
@@ -292,13 +300,21 @@ fn frame(
     }
 }
 
-/// The name of a data category in the reader's language; an id the description does not
-/// know is left as it is.
+/// The name of a data category in the reader's language. An erasure receipt names by field
+/// what no category covers (disclosures, corrections): those are written as field labels.
 fn category_name(d: &Description, id: &str, lang: Lang) -> String {
-    d.data_categories
-        .iter()
-        .find(|c| c.id == id)
-        .map_or_else(|| id.to_owned(), |c| lang.pick(&c.name).to_owned())
+    d.data_categories.iter().find(|c| c.id == id).map_or_else(
+        || capitalised(&crate::core::labels::field(id, lang)),
+        |c| lang.pick(&c.name).to_owned(),
+    )
+}
+
+/// "luovutukset" → "Luovutukset", to stand in a list beside the categories' names.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn purpose_name(d: &Description, id: &str, lang: Lang) -> String {
@@ -308,19 +324,32 @@ fn purpose_name(d: &Description, id: &str, lang: Lang) -> String {
     )
 }
 
-/// Recipients told of a change to the subject (Art. 19), by name.
+/// Recipients told of a change to the subject (Art. 19), by the name the description gives
+/// them, each once.
 fn recipients_told(register: &Register, request: &Request, cause: AuditAction) -> Vec<String> {
     let Some(subject) = &request.subject else {
         return Vec::new();
     };
-    let mut names: Vec<String> = register
+    let mut names: Vec<String> = Vec::new();
+    for task in register
         .tasks
         .iter()
         .filter(|t| &t.subject == subject && t.cause == cause)
-        .map(|t| t.recipient.clone())
-        .collect();
-    names.dedup();
+    {
+        let name = recipient_name(&register.description, &task.recipient);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names
+}
+
+/// A recipient by the name the description gives it (a task may name it by its id).
+fn recipient_name(d: &Description, recipient: &str) -> String {
+    d.recipients
+        .iter()
+        .find(|r| r.name == recipient || r.id.as_deref() == Some(recipient))
+        .map_or_else(|| recipient.to_owned(), |r| r.name.clone())
 }
 
 /// The reply to request `id`: for its kind and state (LEGAL §2, §12(3)–(4)).
@@ -418,6 +447,7 @@ pub fn reply(register: &Register, id: &str, lang: Lang, today: NaiveDate) -> Res
                     at: c.at,
                 })
                 .collect(),
+            recipients_told: recipients_told(register, request, AuditAction::Correct),
         },
         RequestKind::Restriction => match (&subject.restriction, subject.restrictions.last()) {
             (Some(r), _) => Body::Restriction {
@@ -456,6 +486,8 @@ pub fn reply(register: &Register, id: &str, lang: Lang, today: NaiveDate) -> Res
         },
         RequestKind::Portability => Body::Portability {
             file_name: portable_file_name(&request.id.0),
+            format: crate::core::portable::PORTABLE_FORMAT.to_owned(),
+            fields: PORTABLE_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
         },
         // A closed erasure request whose subject is still here was answered some other way
         // (a refusal in part, or no erasure needed): the outcome is in the acknowledgement.
@@ -472,6 +504,13 @@ fn shown_value(subject: &Subject, field: &str, lang: Lang) -> Option<String> {
         _ => crate::core::subjects::field_value(subject, field),
     }
 }
+
+/// The fields of the portable copy (`core::portable::PortableSubject`): what the person
+/// provided and what was observed about them, never staff notes.
+const PORTABLE_FIELDS: [&str; 10] = [
+    "name", "company", "email", "phone", "address", "ips", "orders", "invoices", "source",
+    "consents",
+];
 
 /// The name the portable copy is given when it is written for a request.
 pub fn portable_file_name(request: &str) -> String {
@@ -546,12 +585,7 @@ pub fn recipient_letter(
         AuditAction::Restrict => subject.and_then(|s| s.restriction.as_ref().map(|r| r.ground)),
         _ => None,
     };
-    let recipient = register
-        .description
-        .recipients
-        .iter()
-        .find(|r| r.name == task.recipient || r.id.as_deref() == Some(task.recipient.as_str()))
-        .map_or_else(|| task.recipient.clone(), |r| r.name.clone());
+    let recipient = recipient_name(&register.description, &task.recipient);
     let body = Body::Recipient(Box::new(RecipientNotice {
         task: task.id.clone(),
         recipient: recipient.clone(),

@@ -76,8 +76,8 @@ labels!(RequestStatus, REQUEST_STATUSES {
 
 labels!(RestrictionGround, RESTRICTION_GROUNDS {
     RestrictionGround::Accuracy => "accuracy", "tietojen paikkansapitävyys kiistetty", "the accuracy of the data is contested";
-    RestrictionGround::Unlawful => "unlawful", "käsittely lainvastaista, mutta rekisteröity vastustaa tietojen poistamista", "the processing is unlawful but you oppose erasure";
-    RestrictionGround::LegalClaims => "legal-claims", "rekisteröity tarvitsee tietoja oikeudellisen vaateen vuoksi", "you need the data for a legal claim";
+    RestrictionGround::Unlawful => "unlawful", "käsittely lainvastaista, mutta rekisteröity vastustaa tietojen poistamista", "the processing is unlawful but the data subject opposes erasure";
+    RestrictionGround::LegalClaims => "legal-claims", "rekisteröity tarvitsee tietoja oikeudellisen vaateen vuoksi", "the data subject needs the data for a legal claim";
     RestrictionGround::Objection => "objection", "vastustamista koskevaa asiaa selvitetään", "an objection is being weighed";
 });
 
