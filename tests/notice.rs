@@ -1037,3 +1037,73 @@ fn the_html_notice_prints_on_a4_in_a_real_browser() {
         }
     }
 }
+
+/// Facts of the seed notice (`rekisteriseloste.fi.txt`), as short phrases of its own text,
+/// that the Finnish notice keeps; where FINNISH.md corrects the seed's wording, the
+/// corrected phrase is in `ART_13_FI` instead and the seed's in `WRONG_FI`.
+const SEED_FACTS: &[&str] = &[
+    "Twebs Oy",
+    "2685199-7",
+    "Eteläkatu 14",
+    "13100 Hämeenlinna",
+    "Taneli Raatikainen",
+    "Sovelluskehityksen asiakasrekisteri",
+    "yhteydenpito asiakkaisiin",
+    "asiakassuhteen ylläpito",
+    "markkinointi",
+    "Tietoja ei käytetä automatisoituun päätöksentekoon tai profilointiin",
+    "yrityksen nimi",
+    "puhelinnumero, sähköpostiosoite, osoite",
+    "verkkoyhteyden IP-osoite",
+    "tilatuista tuotteista ja niiden muutoksista",
+    "laskutustiedot",
+    "muut asiakassuhteeseen ja tilattuihin palveluihin liittyvät tiedot",
+    "www-lomakkeilla",
+    "sosiaalisen median palvelujen kautta",
+    "sopimuksista",
+    "asiakastapaamisista",
+    "Tietoja ei luovuteta säännönmukaisesti muille tahoille",
+    "Tietoja voidaan julkaista siltä osin kuin niin on sovittu asiakkaan kanssa",
+    "Rekisterin käsittelyssä noudatetaan huolellisuutta",
+    "tietojärjestelmien avulla käsiteltävät tiedot suojataan asianmukaisesti",
+    "laitteiston fyysisestä ja digitaalisesta tietoturvasta huolehditaan asiaankuuluvasti",
+    "palvelimien käyttöoikeuksia",
+    "vain niiden työntekijöiden toimesta, joiden työnkuvaan se kuuluu",
+    "puutteellisen tiedon täydentämistä",
+    "todistamaan henkilöllisyytensä",
+    "pääsääntöisesti kuukauden kuluessa",
+    "oikeus tulla unohdetuksi",
+];
+
+#[test]
+fn every_fact_of_the_seed_notice_is_in_the_finnish_notice() {
+    // The phrases are the seed's own: check them against it where the file is at hand.
+    let seed = repo_file("../shared/seed/rekisteriseloste.fi.txt");
+    match std::fs::read_to_string(&seed) {
+        Ok(text) => {
+            let text = normalise(&text);
+            for phrase in SEED_FACTS {
+                assert!(
+                    text.contains(&normalise(phrase)),
+                    "`{phrase}` is not a phrase of the seed notice"
+                );
+            }
+        }
+        Err(_) => eprintln!(
+            "note: {} is not at hand; the phrases are not re-checked against it",
+            seed.display()
+        ),
+    }
+    let world = World::new();
+    let text = notice_text(&world, "fi", "table");
+    let (notice, _) = split_record(&text, "# Seloste käsittelytoimista");
+    let notice = normalise(notice);
+    let missing: Vec<&&str> = SEED_FACTS
+        .iter()
+        .filter(|phrase| !notice.contains(&normalise(phrase)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the Finnish notice lacks facts of the seed: {missing:?}"
+    );
+}
