@@ -370,7 +370,7 @@ fn describe_keeps_every_version_and_refuses_a_change_without_a_new_version() {
 
     // The old notice renders as it was; the current one has the new text.
     let old_notice = register.ok(&["notice", "--version", "2025-01"]);
-    assert!(old_notice.contains("Selosteen versio: 2025-01"));
+    assert!(old_notice.contains("Versio 2025-01, voimassa 1.1.2025–4.3.2025."));
     assert!(!old_notice.contains("Uusi tarkoitusteksti."));
     let current = register.ok(&["notice"]);
     assert!(current.contains("Uusi tarkoitusteksti."));

@@ -118,7 +118,8 @@ pub enum Command {
     /// The audit trail, its integrity, request deadlines and notification tasks.
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Print the privacy notice and the Art. 30 record from the register's description.
+    /// Print the privacy notice and the Art. 30 record from the register's description:
+    /// text, or --format html for a page to publish (prints on A4), or --format json.
     #[command(disable_version_flag = true)]
     Notice(NoticeArgs),
     /// The letter that answers a request, for its kind and state (Art. 12, 15-21), ready to

@@ -222,25 +222,40 @@ fn collect_recipients(given: &[String], files: &[std::path::PathBuf]) -> Result<
 }
 
 fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource) -> Result<Output> {
-    let description = match &args.metadata {
-        Some(path) => read_metadata(path)?,
+    // The description, and the last day it was in force when it is an earlier version.
+    let (description, valid_until) = match &args.metadata {
+        Some(path) => (read_metadata(path)?, None),
         None => {
             let register = open_store(global, passphrase)?.open()?.register;
             match &args.notice_version {
-                Some(version) => crate::core::describe::description_of(&register, version.trim())
-                    .cloned()
-                    .ok_or_else(|| {
-                        let mut known: Vec<&str> = register
+                Some(version) => {
+                    let version = version.trim();
+                    let description = crate::core::describe::description_of(&register, version)
+                        .cloned()
+                        .ok_or_else(|| {
+                            let mut known: Vec<&str> = register
+                                .notices
+                                .iter()
+                                .map(|n| n.description.notice_version.as_str())
+                                .collect();
+                            known.push(&register.description.notice_version);
+                            Error::NoSuchNoticeVersion {
+                                known: known.join(", "),
+                            }
+                        })?;
+                    let valid_until = if register.description.notice_version == version {
+                        None
+                    } else {
+                        register
                             .notices
                             .iter()
-                            .map(|n| n.description.notice_version.as_str())
-                            .collect();
-                        known.push(&register.description.notice_version);
-                        Error::NoSuchNoticeVersion {
-                            known: known.join(", "),
-                        }
-                    })?,
-                None => register.description,
+                            .rev()
+                            .find(|n| n.description.notice_version == version)
+                            .map(|n| n.valid_until)
+                    };
+                    (description, valid_until)
+                }
+                None => (register.description, None),
             }
         }
     };
@@ -251,24 +266,11 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
             lang,
         )));
     }
-    let notice = crate::core::notice::notice(&description, lang);
-    Ok(Output::text(match global.format {
-        Format::Json => render::json_text(&notice)?,
-        Format::Csv => render::csv_text(
-            &["part", "heading", "text"],
-            notice
-                .notice
-                .iter()
-                .map(|s| ("notice", s))
-                .chain(notice.record_of_processing.iter().map(|s| ("record", s)))
-                .flat_map(|(part, s)| {
-                    s.paragraphs
-                        .iter()
-                        .map(move |p| vec![part.to_owned(), s.heading.clone(), p.clone()])
-                }),
-        )?,
-        Format::Table | Format::Html => crate::core::notice::to_markdown(&notice),
-    }))
+    let notice = crate::core::notice::notice(&description, lang, valid_until);
+    Ok(Output::text(crate::cli::notice_render::render(
+        &notice,
+        global.format,
+    )?))
 }
 
 /// Asks `question` on the terminal; without one, refuses unless `yes` (given by `--yes`).

@@ -115,7 +115,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "notice",
-        "rekisteri notice --lang en\nrekisteri --format html notice > tietosuojaseloste.html\nrekisteri notice --version 2025-01",
+        "rekisteri notice --lang en\nrekisteri --format html notice > tietosuojaseloste.html\nrekisteri notice --version 2025-01\nrekisteri notice --metadata examples/twebs.json --example-notes",
     ),
     (
         "reply",

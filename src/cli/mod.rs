@@ -9,6 +9,7 @@ pub mod documents;
 pub mod examples;
 pub mod input;
 pub mod letters;
+pub mod notice_render;
 pub mod passphrase;
 pub mod render;
 pub mod report;

@@ -1,13 +1,19 @@
-//! The privacy notice (Art. 13/14) and the record of processing activities (Art. 30),
-//! written from the register's description in Finnish or English. The notice follows the ten
-//! sections of a Finnish `rekisteriseloste` and adds what Art. 13 asks beyond them: the legal
-//! basis per purpose, retention, recipients, transfer safeguards, the right to withdraw
-//! consent, portability and the complaint authority.
+//! The privacy notice (Art. 13/14) and the record of processing activities (Art. 30) as a
+//! typed model: the facts of the register's description that the notice states, in the
+//! reader's language, never the wording. The templates `templates/{fi,en}/notice.html` say
+//! how it reads; `cli::notice_render` renders them as text, HTML or JSON.
+//!
+//! What the description does not store, the model derives: whether providing the data is a
+//! statutory or contractual requirement (Art. 13(2)(e)) follows from each purpose's basis,
+//! the transfers outside the EU/EEA (Art. 13(1)(f)) from the recipients' countries, and the
+//! rights that apply (withdrawal of consent, objection, portability) from the bases.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::core::access::{Lang, rights_texts};
-use crate::core::model::{Basis, Description, MarketingChannel, Purpose};
+use crate::core::access::Lang;
+use crate::core::documents::Authority;
+use crate::core::model::{Basis, Description, MarketingChannel, Purpose, Text};
 
 /// The name of a legal basis, as it reads after "The legal basis of the processing is".
 pub fn basis_name(basis: Basis, lang: Lang) -> &'static str {
@@ -82,14 +88,6 @@ pub fn channels_phrase(channels: &[MarketingChannel], lang: Lang) -> String {
     }
 }
 
-/// A purpose as the notice states it: what, how (for direct marketing) and on what basis.
-pub fn purpose_text(purpose: &Purpose, lang: Lang) -> String {
-    let mut text = purpose_summary(purpose, lang);
-    text.push(' ');
-    text.push_str(&legal_basis_sentence(purpose, lang));
-    text
-}
-
 /// What the purpose is, and for direct marketing its channels.
 pub fn purpose_summary(purpose: &Purpose, lang: Lang) -> String {
     let mut text = lang.pick(&purpose.description).trim().to_owned();
@@ -109,21 +107,279 @@ pub fn purpose_summary(purpose: &Purpose, lang: Lang) -> String {
     text
 }
 
-/// One section: a heading and its paragraphs or list items.
+/// The privacy notice and the Art. 30 record of one version of the description, in one
+/// language: what `notice --format json` prints and what the templates read.
 #[derive(Debug, Clone, Serialize)]
-pub struct Section {
-    pub heading: String,
-    pub paragraphs: Vec<String>,
+pub struct Notice {
+    #[serde(serialize_with = "serialize_lang")]
+    pub language: Lang,
+    pub register_name: String,
+    pub version: NoticeVersion,
+    pub controller: Controller,
+    pub contact_person: ContactPerson,
+    pub purposes: Vec<NoticePurpose>,
+    pub automated_decision_making: AutomatedDecisions,
+    pub subject_categories: Vec<String>,
+    pub data_categories: Vec<DataCategory>,
+    /// How long what recognises erased people is kept (LEGAL §12); `None` when the
+    /// description does not say.
+    pub erasure_guard_retention: Option<String>,
+    pub sources: Vec<String>,
+    /// What the description says of disclosures and publication.
+    pub disclosures: String,
+    pub recipients: Vec<NoticeRecipient>,
+    pub transfers: Transfers,
+    pub security_measures: Vec<String>,
+    /// How a data subject uses their rights: the description's paragraphs, the first on
+    /// access and rectification.
+    pub rights_requests: Vec<String>,
+    pub rights: Rights,
+    pub complaint_authority: Authority,
+}
+
+/// The version of the notice and the days it is (or was) in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeVersion {
+    pub version: String,
+    pub valid_from: Option<NaiveDate>,
+    /// The last day an earlier version was in force; `None` for the version in force.
+    pub valid_until: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Notice {
-    pub language: &'static str,
-    pub title: String,
-    pub notice_version: String,
-    pub notice: Vec<Section>,
-    pub record_title: String,
-    pub record_of_processing: Vec<Section>,
+pub struct Controller {
+    pub name: String,
+    pub business_id: String,
+    pub address: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactPerson {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A purpose with its legal basis (Art. 13(1)(c)–(d)) and whether the data it needs must be
+/// provided (Art. 13(2)(e)).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticePurpose {
+    pub description: String,
+    pub basis: Basis,
+    /// What the description adds to the basis: the legitimate interest pursued, or the law
+    /// that sets the obligation.
+    pub basis_note: Option<String>,
+    /// The channels, when the purpose is direct marketing.
+    pub direct_marketing: Option<Vec<MarketingChannel>>,
+    pub requirement: Requirement,
+}
+
+impl NoticePurpose {
+    /// The letter of Art. 6(1) the basis is in.
+    pub fn basis_letter(&self) -> char {
+        self.basis.letter()
+    }
+}
+
+/// Whether providing the data is a statutory or contractual requirement, or a requirement
+/// necessary to enter into a contract (Art. 13(2)(e)), derived from the purpose's basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Requirement {
+    /// Contract: the data is needed to conclude or perform the contract; without it the
+    /// contract cannot be concluded or performed.
+    Contractual,
+    /// Legal obligation or public task: the law requires the data.
+    Statutory,
+    /// Consent, legitimate interests or vital interests: neither law nor contract requires
+    /// the data; without it the purpose is not carried out for the person.
+    Voluntary,
+}
+
+impl Requirement {
+    pub fn of(basis: Basis) -> Requirement {
+        match basis {
+            Basis::Contract => Requirement::Contractual,
+            Basis::LegalObligation | Basis::PublicTask => Requirement::Statutory,
+            Basis::Consent | Basis::LegitimateInterests | Basis::VitalInterests => {
+                Requirement::Voluntary
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AutomatedDecisions {
+    pub used: bool,
+    pub description: String,
+}
+
+/// A category of personal data and how long it is kept (Art. 13(2)(a), Art. 30(1)(f)).
+#[derive(Debug, Clone, Serialize)]
+pub struct DataCategory {
+    pub name: String,
+    pub retention: String,
+}
+
+/// A recipient or category of recipients (Art. 13(1)(e), Art. 30(1)(d)).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeRecipient {
+    pub name: String,
+    pub kind: String,
+    /// ISO 3166-1 alpha-2; the templates write the country out.
+    pub country: String,
+    /// Whether the country is outside the EU/EEA, so that the recipient gets the data
+    /// through a transfer (Chapter V).
+    pub outside_eea: bool,
+    pub safeguard: Option<String>,
+}
+
+/// Transfers outside the EU/EEA (Art. 13(1)(f), Art. 30(1)(e)).
+#[derive(Debug, Clone, Serialize)]
+pub struct Transfers {
+    /// The description's words on transfers.
+    pub text: String,
+    /// The recipients outside the EU/EEA, by name, with their safeguard.
+    pub recipients: Vec<NoticeRecipient>,
+    /// Where a copy of the safeguards is available: the contact person's email, phone or
+    /// address, the first one the description gives.
+    pub copy_from: Option<String>,
+}
+
+/// The rights that apply to the register's purposes (Art. 13(2)(b)–(d), Art. 21(4)).
+#[derive(Debug, Clone, Serialize)]
+pub struct Rights {
+    /// Some purpose rests on consent: the right to withdraw it at any time (Art. 13(2)(c)).
+    pub withdraw_consent: bool,
+    /// Some purpose rests on legitimate interests or a public task (Art. 21(1)).
+    pub object: bool,
+    /// Some purpose is direct marketing (Art. 21(2)).
+    pub object_to_direct_marketing: bool,
+    /// Some purpose rests on consent or a contract (Art. 20(1)(a)).
+    pub portability: bool,
+}
+
+fn serialize_lang<S: serde::Serializer>(lang: &Lang, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match lang {
+        Lang::Fi => "fi",
+        Lang::En => "en",
+    })
+}
+
+/// The member states of the EU and the other EEA states (Iceland, Liechtenstein, Norway),
+/// by ISO 3166-1 alpha-2 code (`EL` is Greece in EU usage).
+const EEA: &[&str] = &[
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK",
+];
+
+/// Whether a country is in the EU/EEA.
+pub fn in_eea(code: &str) -> bool {
+    let code = code.trim().to_ascii_uppercase();
+    EEA.contains(&code.as_str())
+}
+
+/// The notice of `d` in `lang`. `valid_until` is the last day of an earlier version.
+pub fn notice(d: &Description, lang: Lang, valid_until: Option<NaiveDate>) -> Notice {
+    let pick = |text: &Text| lang.pick(text).trim().to_owned();
+    let recipients: Vec<NoticeRecipient> = d
+        .recipients
+        .iter()
+        .map(|r| NoticeRecipient {
+            name: r.name.clone(),
+            kind: pick(&r.kind),
+            country: r.country.trim().to_ascii_uppercase(),
+            outside_eea: !in_eea(&r.country),
+            safeguard: r
+                .transfer_safeguard
+                .as_ref()
+                .map(pick)
+                .filter(|s| !s.is_empty()),
+        })
+        .collect();
+    let contact = &d.contact_person;
+    let has = |wanted: &[Basis]| d.purposes.iter().any(|p| wanted.contains(&p.basis));
+    Notice {
+        language: lang,
+        register_name: pick(&d.register_name),
+        version: NoticeVersion {
+            version: d.notice_version.clone(),
+            valid_from: d.valid_from,
+            valid_until,
+        },
+        controller: Controller {
+            name: d.controller.name.clone(),
+            business_id: d.controller.business_id.clone(),
+            address: d.controller.address.clone(),
+            email: d.controller.email.clone(),
+            phone: d.controller.phone.clone(),
+        },
+        contact_person: ContactPerson {
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            address: contact.address.clone(),
+        },
+        purposes: d
+            .purposes
+            .iter()
+            .map(|p| NoticePurpose {
+                description: pick(&p.description),
+                basis: p.basis,
+                basis_note: p.basis_note.as_ref().map(pick).filter(|n| !n.is_empty()),
+                direct_marketing: p.direct_marketing.as_ref().map(|m| m.channels.clone()),
+                requirement: Requirement::of(p.basis),
+            })
+            .collect(),
+        automated_decision_making: AutomatedDecisions {
+            used: d.automated_decision_making.used,
+            description: pick(&d.automated_decision_making.description),
+        },
+        subject_categories: d.subject_categories.iter().map(pick).collect(),
+        data_categories: d
+            .data_categories
+            .iter()
+            .map(|c| DataCategory {
+                name: pick(&c.name),
+                retention: pick(&c.retention.text()),
+            })
+            .collect(),
+        erasure_guard_retention: d.erasure_guard_retention.as_ref().map(|r| pick(&r.text())),
+        sources: d.sources.iter().map(|s| pick(&s.description)).collect(),
+        disclosures: pick(&d.publication),
+        transfers: Transfers {
+            text: pick(&d.transfers),
+            recipients: recipients
+                .iter()
+                .filter(|r| r.outside_eea)
+                .cloned()
+                .collect(),
+            copy_from: contact
+                .email
+                .clone()
+                .or_else(|| contact.phone.clone())
+                .or_else(|| contact.address.clone()),
+        },
+        recipients,
+        security_measures: d.security.iter().map(pick).collect(),
+        rights_requests: lang
+            .pick(&d.rights_requests)
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        rights: Rights {
+            withdraw_consent: has(&[Basis::Consent]),
+            object: has(&[Basis::LegitimateInterests, Basis::PublicTask]),
+            object_to_direct_marketing: d.purposes.iter().any(|p| p.direct_marketing.is_some()),
+            portability: has(&[Basis::Consent, Basis::Contract]),
+        },
+        complaint_authority: Authority::of(d, lang),
+    }
 }
 
 fn t(lang: Lang, fi: &str, en: &str) -> String {
@@ -133,310 +389,12 @@ fn t(lang: Lang, fi: &str, en: &str) -> String {
     }
 }
 
-fn section(heading: String, paragraphs: Vec<String>) -> Section {
-    Section {
-        heading,
-        paragraphs,
-    }
-}
-
 /// "a, b ja c" / "a, b and c".
-fn join_list(items: &[String], lang: Lang) -> String {
+pub fn join_list(items: &[String], lang: Lang) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
         [rest @ .., last] => format!("{} {} {last}", rest.join(", "), t(lang, "ja", "and")),
-    }
-}
-
-fn controller_lines(d: &Description, lang: Lang) -> Vec<String> {
-    let c = &d.controller;
-    let mut lines = vec![
-        c.name.clone(),
-        format!("{}: {}", t(lang, "Y-tunnus", "Business ID"), c.business_id),
-        c.address.clone(),
-    ];
-    lines.extend(c.email.clone());
-    lines.extend(c.phone.clone());
-    lines
-}
-
-fn contact_lines(d: &Description) -> Vec<String> {
-    let p = &d.contact_person;
-    let mut lines = vec![p.name.clone()];
-    lines.extend(p.email.clone());
-    lines.extend(p.phone.clone());
-    lines.extend(p.address.clone());
-    lines
-}
-
-fn recipient_lines(d: &Description, lang: Lang) -> Vec<String> {
-    d.recipients
-        .iter()
-        .map(|r| {
-            let mut line = format!(
-                "{} — {} ({})",
-                r.name,
-                lang.pick(&r.kind),
-                country_name(&r.country, lang)
-            );
-            if let Some(safeguard) = &r.transfer_safeguard {
-                line.push_str(&format!(
-                    "; {}: {}",
-                    t(lang, "suojatoimet", "safeguards"),
-                    lang.pick(safeguard)
-                ));
-            }
-            line
-        })
-        .collect()
-}
-
-fn retention_lines(d: &Description, lang: Lang) -> Vec<String> {
-    let mut lines: Vec<String> = d
-        .data_categories
-        .iter()
-        .map(|c| format!("{}: {}", lang.pick(&c.name), lang.pick(&c.retention.text())))
-        .collect();
-    // What recognises erased people is personal data too, with its own retention (LEGAL §12).
-    if let Some(guard) = &d.erasure_guard_retention {
-        lines.push(format!(
-            "{}: {}",
-            t(
-                lang,
-                "Poistettujen henkilöiden tunnisteet (avaimellinen tiiviste sähköpostiosoitteesta ja puhelinnumerosta)",
-                "Erased people's identifiers (a keyed hash of the email address and phone number)"
-            ),
-            lang.pick(&guard.text())
-        ));
-    }
-    lines
-}
-
-/// Builds the notice and the Art. 30 record.
-pub fn notice(d: &Description, lang: Lang) -> Notice {
-    let purposes: Vec<String> = d.purposes.iter().map(|p| purpose_text(p, lang)).collect();
-    let categories: Vec<String> = d
-        .data_categories
-        .iter()
-        .map(|c| lang.pick(&c.name).to_owned())
-        .collect();
-    let sources: Vec<String> = d
-        .sources
-        .iter()
-        .map(|s| lang.pick(&s.description).to_owned())
-        .collect();
-    // How to use the rights: the first paragraph is about access and rectification (seed §9),
-    // the rest about the other rights (seed §10).
-    let mut paragraphs = lang
-        .pick(&d.rights_requests)
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned);
-    let access_paragraphs: Vec<String> = paragraphs.next().into_iter().collect();
-    let other_paragraphs: Vec<String> = paragraphs.collect();
-    let authority = &d.complaint_authority;
-    let complaint = format!(
-        "{}: {}, {}, {}",
-        t(
-            lang,
-            "Valvontaviranomainen, jolle voi tehdä valituksen",
-            "The supervisory authority to complain to"
-        ),
-        lang.pick(&authority.name),
-        authority.address,
-        authority.website
-    );
-    let mut disclosures = vec![
-        lang.pick(&d.publication).to_owned(),
-        lang.pick(&d.transfers).to_owned(),
-    ];
-    let recipients = recipient_lines(d, lang);
-    if !recipients.is_empty() {
-        disclosures.push(t(lang, "Vastaanottajat:", "Recipients:"));
-        disclosures.extend(recipients.iter().cloned());
-    }
-    let mut content = vec![format!(
-        "{} {}.",
-        t(
-            lang,
-            "Rekisteriin tallennettavia tietoja ovat",
-            "The register holds"
-        ),
-        join_list(&categories, lang)
-    )];
-    content.push(t(lang, "Säilytysajat:", "Retention:"));
-    content.extend(retention_lines(d, lang));
-
-    let notice = vec![
-        section(
-            t(lang, "1. Rekisterinpitäjä", "1. Controller"),
-            controller_lines(d, lang),
-        ),
-        section(
-            t(
-                lang,
-                "2. Rekisteristä vastaava yhteyshenkilö",
-                "2. Contact person for the register",
-            ),
-            contact_lines(d),
-        ),
-        section(
-            t(lang, "3. Rekisterin nimi", "3. Name of the register"),
-            vec![lang.pick(&d.register_name).to_owned()],
-        ),
-        section(
-            t(
-                lang,
-                "4. Oikeusperuste ja henkilötietojen käsittelyn tarkoitus",
-                "4. Legal basis and purpose of processing",
-            ),
-            purposes
-                .iter()
-                .cloned()
-                .chain([lang
-                    .pick(&d.automated_decision_making.description)
-                    .to_owned()])
-                .collect(),
-        ),
-        section(
-            t(lang, "5. Rekisterin tietosisältö", "5. Data content"),
-            content,
-        ),
-        section(
-            t(lang, "6. Rekisterin tietolähteet", "6. Sources of the data"),
-            vec![format!(
-                "{} {}.",
-                t(
-                    lang,
-                    "Rekisteriin tallennettavat tiedot saadaan asiakkaalta mm.",
-                    "The data is obtained from the customer, among others"
-                ),
-                join_list(&sources, lang)
-            )],
-        ),
-        section(
-            t(
-                lang,
-                "7. Tietojen säännönmukaiset luovutukset ja tietojen siirto",
-                "7. Regular disclosures and transfers",
-            ),
-            disclosures,
-        ),
-        section(
-            t(
-                lang,
-                "8. Rekisterin suojauksen periaatteet",
-                "8. Security principles",
-            ),
-            d.security.iter().map(|s| lang.pick(s).to_owned()).collect(),
-        ),
-        section(
-            t(
-                lang,
-                "9. Oikeus saada pääsy tietoihin ja oikeus tietojen oikaisemiseen",
-                "9. Right of access and right to rectification",
-            ),
-            access_paragraphs,
-        ),
-        section(
-            t(
-                lang,
-                "10. Muut henkilötietojen käsittelyyn liittyvät oikeudet",
-                "10. Other rights",
-            ),
-            other_paragraphs
-                .into_iter()
-                .chain([t(
-                    lang,
-                    "Rekisteröidyllä on seuraavat oikeudet:",
-                    "The data subject has the following rights:",
-                )])
-                .chain(rights_texts(lang).into_iter().map(str::to_owned))
-                .chain([complaint.clone()])
-                .collect(),
-        ),
-    ];
-
-    let record = vec![
-        section(
-            t(
-                lang,
-                "Rekisterinpitäjä ja yhteyshenkilö",
-                "Controller and contact person",
-            ),
-            controller_lines(d, lang)
-                .into_iter()
-                .chain(contact_lines(d))
-                .collect(),
-        ),
-        section(
-            t(lang, "Käsittelyn tarkoitukset", "Purposes of processing"),
-            purposes,
-        ),
-        section(
-            t(
-                lang,
-                "Rekisteröityjen ryhmät",
-                "Categories of data subjects",
-            ),
-            d.subject_categories
-                .iter()
-                .map(|c| lang.pick(c).to_owned())
-                .collect(),
-        ),
-        section(
-            t(lang, "Henkilötietoryhmät", "Categories of personal data"),
-            categories,
-        ),
-        section(
-            t(lang, "Vastaanottajat", "Recipients"),
-            if recipients.is_empty() {
-                vec![t(lang, "Ei vastaanottajia.", "No recipients.")]
-            } else {
-                recipients
-            },
-        ),
-        section(
-            t(
-                lang,
-                "Siirrot EU:n ja ETA:n ulkopuolelle",
-                "Transfers outside the EU/EEA",
-            ),
-            vec![lang.pick(&d.transfers).to_owned()],
-        ),
-        section(
-            t(lang, "Poistamisen määräajat", "Time limits for erasure"),
-            retention_lines(d, lang),
-        ),
-        section(
-            t(
-                lang,
-                "Tekniset ja organisatoriset turvatoimet",
-                "Technical and organisational security measures",
-            ),
-            d.security.iter().map(|s| lang.pick(s).to_owned()).collect(),
-        ),
-    ];
-    Notice {
-        language: match lang {
-            Lang::Fi => "fi",
-            Lang::En => "en",
-        },
-        title: format!(
-            "{} — {}",
-            t(lang, "Tietosuojaseloste", "Privacy notice"),
-            lang.pick(&d.register_name)
-        ),
-        notice_version: d.notice_version.clone(),
-        notice,
-        record_title: t(
-            lang,
-            "Seloste käsittelytoimista (EU:n yleinen tietosuoja-asetus, 30 artikla)",
-            "Record of processing activities (GDPR Art. 30)",
-        ),
-        record_of_processing: record,
     }
 }
 
@@ -503,30 +461,4 @@ pub fn country_name(code: &str, lang: Lang) -> String {
         .iter()
         .find(|(c, _, _)| *c == code)
         .map_or(code.clone(), |(_, fi, en)| t(lang, fi, en))
-}
-
-/// The notice as Markdown text.
-pub fn to_markdown(notice: &Notice) -> String {
-    let mut text = format!("# {}\n\n", notice.title);
-    let version = if notice.language == "fi" {
-        "Selosteen versio"
-    } else {
-        "Notice version"
-    };
-    text.push_str(&format!("{version}: {}\n", notice.notice_version));
-    for section in &notice.notice {
-        text.push_str(&format!("\n## {}\n\n", section.heading));
-        for paragraph in &section.paragraphs {
-            text.push_str(paragraph);
-            text.push_str("\n\n");
-        }
-    }
-    text.push_str(&format!("\n# {}\n", notice.record_title));
-    for section in &notice.record_of_processing {
-        text.push_str(&format!("\n## {}\n\n", section.heading));
-        for paragraph in &section.paragraphs {
-            text.push_str(&format!("- {paragraph}\n"));
-        }
-    }
-    text
 }
