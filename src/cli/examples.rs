@@ -176,20 +176,6 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ),
     ("breach list", "rekisteri breach list"),
     ("breach show", "rekisteri breach show B-0001"),
-    (
-        "reply",
-        "rekisteri reply R-0001 --lang en\nrekisteri --format html reply R-0002",
-    ),
-    ("letter", "rekisteri letter recipient T-0001"),
-    (
-        "letter recipient",
-        "rekisteri --format html letter recipient T-0001\nrekisteri letter recipient T-0002 --email maija@example.fi --lang en",
-    ),
-    ("letter lift", "rekisteri letter lift maija@example.fi"),
-    (
-        "letter breach",
-        "rekisteri letter breach B-0001 --subject maija@example.fi --lang en",
-    ),
 ];
 
 /// The examples of the command at `path`, if the table has them.
