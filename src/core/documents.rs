@@ -554,18 +554,15 @@ pub fn recipient_letter(
             )));
         }
     };
-    let disclosed = subject
-        .map(|s| {
-            s.disclosures
-                .iter()
-                .filter(|d| d.recipient == task.recipient)
-                .map(|d| Disclosed {
-                    on: d.on,
-                    fields: d.fields.clone(),
-                })
-                .collect()
+    // The task remembers what was disclosed; the person's own disclosures may be erased.
+    let disclosed = task
+        .disclosed
+        .iter()
+        .map(|d| Disclosed {
+            on: d.on,
+            fields: d.fields.clone(),
         })
-        .unwrap_or_default();
+        .collect();
     let corrections = match (task.cause, subject) {
         (AuditAction::Correct, Some(s)) => s
             .corrections

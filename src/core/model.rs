@@ -767,6 +767,18 @@ pub struct NotificationTask {
     pub cause: AuditAction,
     pub created: NaiveDate,
     pub done: Option<NaiveDate>,
+    /// What was disclosed to the recipient and when (dates and field names, no values), so
+    /// that the notice can say it after an erasure has removed the person's disclosures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclosed: Vec<DisclosedFields>,
+}
+
+/// One disclosure as a notification task remembers it: the day and the field names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosedFields {
+    pub on: NaiveDate,
+    pub fields: Vec<String>,
 }
 
 /// Keyed hashes of erased people's email and phone, so that they do not come back unnoticed.

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::core::model::{AuditAction, NotificationTask, Register, Subject};
+use crate::core::model::{AuditAction, DisclosedFields, NotificationTask, Register, Subject};
 use crate::core::{Context, audit};
 use crate::error::{Error, Result};
 
@@ -29,6 +29,15 @@ pub fn create_tasks(
             cause,
             created: ctx.today,
             done: None,
+            disclosed: subject
+                .disclosures
+                .iter()
+                .filter(|d| d.recipient == *recipient)
+                .map(|d| DisclosedFields {
+                    on: d.on,
+                    fields: d.fields.clone(),
+                })
+                .collect(),
         });
     }
     recipients.len()
