@@ -276,7 +276,7 @@ pub fn euros(cents: i64, lang: Lang) -> String {
     let fraction = cents % 100;
     let mut grouped = String::new();
     for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(match lang {
                 Lang::Fi => '\u{a0}',
                 Lang::En => ',',
