@@ -106,7 +106,7 @@ fn the_demo_without_a_user_name_warns_and_ends_with_something_to_try() {
     assert!(check.contains("within-7-days"), "{check}");
     // It ends with commands the user can still run, not a file about to go away, and with
     // the documents it kept in the working directory.
-    let ending: Vec<&str> = text.lines().rev().take(5).collect();
+    let ending: Vec<&str> = text.lines().rev().take(6).collect();
     assert!(
         ending
             .iter()
