@@ -104,11 +104,22 @@ fn the_demo_without_a_user_name_warns_and_ends_with_something_to_try() {
         .expect("the demo runs the deadline check");
     assert!(check.contains("portability"), "{check}");
     assert!(check.contains("within-7-days"), "{check}");
-    // The last lines are commands the user can still run, not a file about to go away.
-    let last = text.lines().last().unwrap_or_default();
+    // It ends with commands the user can still run, not a file about to go away, and with
+    // the documents it kept in the working directory.
+    let ending: Vec<&str> = text.lines().rev().take(6).collect();
     assert!(
-        last.contains("age -d") && last.contains("~/rekisteri/register.age"),
-        "{last}"
+        ending
+            .iter()
+            .any(|l| l.contains("age -d") && l.contains("~/rekisteri/register.age")),
+        "{ending:#?}"
+    );
+    let kept = cwd.path().join("rekisteri-demo").canonicalize().unwrap();
+    assert!(
+        text.lines()
+            .last()
+            .unwrap_or_default()
+            .ends_with(&kept.join("notice.html").display().to_string()),
+        "{ending:#?}"
     );
     assert!(!text.contains("$DEMO/key.txt $DEMO/register.age | jq"));
 }

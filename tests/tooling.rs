@@ -96,14 +96,98 @@ fn the_demo_runs_every_step_and_cleans_up_after_itself() {
         !text.contains("AGE-SECRET-KEY"),
         "the demo key is not shown"
     );
-    assert_eq!(
-        std::fs::read_dir(cwd.path()).unwrap().count(),
-        0,
-        "nothing written to the working directory"
+    // In the working directory only the two documents it says it kept, no register, key or
+    // other plaintext.
+    let kept = cwd.path().join("rekisteri-demo");
+    let entries = |dir: &std::path::Path| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(entries(cwd.path()), ["rekisteri-demo"]);
+    assert_eq!(entries(&kept), ["access-report.html", "notice.html"]);
+    let report = String::from_utf8(std::fs::read(kept.join("access-report.html")).unwrap())
+        .expect("the access report is UTF-8");
+    assert!(
+        report.starts_with("<!DOCTYPE html>"),
+        "an HTML page:\n{report}"
     );
+    assert!(
+        report.contains(r#"<html lang="fi">"#),
+        "in Finnish:\n{report}"
+    );
+    assert!(
+        report.contains("Twebs Oy"),
+        "names the controller:\n{report}"
+    );
+    let notice = String::from_utf8(std::fs::read(kept.join("notice.html")).unwrap())
+        .expect("the notice is UTF-8");
+    assert!(
+        notice.contains("Twebs Oy"),
+        "names the controller:\n{notice}"
+    );
+    // The notice is the register's own, as `notice --format html` prints it.
+    let published = command(cwd.path())
+        .args(["--format", "html", "notice", "--lang", "fi", "--metadata"])
+        .arg(twebs())
+        .output()
+        .unwrap();
+    assert_eq!(notice, expect_ok("notice --format html", &published));
+    // TODO(notice template): `notice --format html` still prints Markdown on this branch;
+    // once it prints its HTML page, this holds for the notice as for the access report.
+    if notice.trim_start().starts_with("<!DOCTYPE html>") {
+        assert!(
+            notice.contains(r#"<html lang="fi">"#),
+            "in Finnish:\n{notice}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        assert_eq!(
+            mode(&kept),
+            0o700,
+            "the documents' directory is the user's only"
+        );
+        assert_eq!(mode(&kept.join("access-report.html")), 0o600);
+        assert_eq!(mode(&kept.join("notice.html")), 0o600);
+    }
+    // It says where they are, by their full path.
+    let kept_shown = kept.canonicalize().unwrap();
+    for name in ["access-report.html", "notice.html"] {
+        let path = kept_shown.join(name);
+        assert!(
+            text.contains(&format!("#   {}", path.display())),
+            "says where {name} is:\n{text}"
+        );
+    }
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),
         0,
         "the temporary directory was removed"
+    );
+
+    // Run again, it overwrites nothing: the new documents get new names.
+    let again = command(cwd.path())
+        .env("TMPDIR", tmp.path())
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert_success(&again, "demo, again");
+    assert_eq!(
+        entries(&kept),
+        [
+            "access-report-2.html",
+            "access-report.html",
+            "notice-2.html",
+            "notice.html"
+        ]
+    );
+    assert_eq!(
+        std::fs::read(kept.join("access-report.html")).unwrap(),
+        report.as_bytes(),
+        "the first report is left as it was"
     );
 }

@@ -2,6 +2,7 @@
 //! directory with a throw-away key, printing each command and what it printed.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
@@ -312,23 +313,47 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
         all.push(argv);
     }
     for argv in all {
-        let shown: Vec<String> = argv
-            .iter()
-            .map(|a| {
-                let a = a.replace(&dir.path().display().to_string(), "$DEMO");
-                if a.contains(' ') { format!("'{a}'") } else { a }
-            })
-            .collect();
         line("");
-        line(&format!("$ rekisteri {}", shown.join(" ")));
-        let cli = Cli::try_parse_from(std::iter::once("rekisteri".to_owned()).chain(argv))
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        let output = crate::cli::commands::dispatch(cli, &source)?;
+        line(&format!("$ rekisteri {}", shown(&argv, dir.path())));
+        let output = dispatch(argv, &source)?;
         let _ = std::io::stderr().flush();
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(output.stdout.as_bytes());
         let _ = out.flush();
     }
+
+    // What a person receives, kept after the demo: the access report of one of the example
+    // customers and the privacy notice, in Finnish, as HTML pages to open and print.
+    let documents = [
+        (
+            "access-report",
+            vec!["export", DOCUMENT_SUBJECT, "--lang", "fi"],
+        ),
+        ("notice", vec!["notice", "--lang", "fi"]),
+    ];
+    let kept = Path::new(DOCUMENTS_DIR);
+    let mut written = Vec::new();
+    for (name, step) in documents {
+        let mut argv = vec!["-f".to_owned(), file.clone(), "-i".to_owned(), key.clone()];
+        if global.today.is_some() {
+            argv.extend(["--today".to_owned(), today.clone()]);
+        }
+        if let Some(actor) = &actor {
+            argv.extend(["--actor".to_owned(), actor.clone()]);
+        }
+        argv.extend(["--format".to_owned(), "html".to_owned()]);
+        argv.extend(step.iter().map(|arg| (*arg).to_owned()));
+        let output = dispatch(argv.clone(), &source)?;
+        let path = write_document(kept, name, output.stdout.as_bytes())?;
+        line("");
+        line(&format!(
+            "$ rekisteri {} > {}",
+            shown(&argv, dir.path()),
+            path.display()
+        ));
+        written.push(path);
+    }
+
     let head =
         std::fs::read(path("register.age")).map_err(|e| Error::io(path("register.age"), e))?;
     let first_line = head.split(|b| *b == b'\n').next().unwrap_or_default();
@@ -338,5 +363,65 @@ pub fn run(global: &crate::cli::args::Global) -> Result<Output> {
         "\n# On disk the register was ciphertext only; its first line was `{}`.\n# The temporary directory is removed now. To start a register of your own:\n#   rekisteri keygen -o ~/.config/rekisteri/key.txt\n#   export REKISTERI_FILE=~/rekisteri/register.age REKISTERI_IDENTITY=~/.config/rekisteri/key.txt\n#   mkdir -p -m 700 ~/rekisteri && rekisteri init --metadata examples/twebs.json\n#   rekisteri add --from examples/customers.csv && rekisteri export\n#   age -d -i ~/.config/rekisteri/key.txt ~/rekisteri/register.age | jq .",
         String::from_utf8_lossy(first_line)
     );
+    let _ = writeln!(
+        out,
+        "\n# Kept after the demo: Aino Virtanen's access report and the privacy notice, in Finnish,\n# as HTML pages to open in a browser and print on A4 (the example's made-up people only):"
+    );
+    for path in &written {
+        let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let _ = writeln!(out, "#   {}", shown.display());
+    }
     Ok(Output::default())
+}
+
+/// Where the demo keeps the documents it writes: `rekisteri-demo/` in the current directory.
+const DOCUMENTS_DIR: &str = "rekisteri-demo";
+/// The example customer whose access report the demo keeps.
+const DOCUMENT_SUBJECT: &str = "aino.virtanen@example.fi";
+
+/// Runs one command of the demo; what it would print.
+fn dispatch(argv: Vec<String>, source: &passphrase::TerminalOrFile) -> Result<Output> {
+    let cli = Cli::try_parse_from(std::iter::once("rekisteri".to_owned()).chain(argv))
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    crate::cli::commands::dispatch(cli, source)
+}
+
+/// A command line as the demo shows it: the temporary directory as `$DEMO`, arguments with
+/// spaces quoted.
+fn shown(argv: &[String], dir: &Path) -> String {
+    argv.iter()
+        .map(|a| {
+            let a = a.replace(&dir.display().to_string(), "$DEMO");
+            if a.contains(' ') { format!("'{a}'") } else { a }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Writes `bytes` as `dir/name.html` (mode 0600; `dir` made 0700 if missing). An existing
+/// file is never overwritten: the next free name `name-2.html`, `name-3.html`, … is taken.
+fn write_document(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    if !dir.is_dir() {
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    for n in 1..1000 {
+        let path = match n {
+            1 => dir.join(format!("{name}.html")),
+            n => dir.join(format!("{name}-{n}.html")),
+        };
+        match crate::store::atomic::write(&path, bytes, true) {
+            Ok(()) => return Ok(path),
+            Err(Error::Exists { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Exists {
+        path: dir.join(format!("{name}.html")),
+    })
 }
