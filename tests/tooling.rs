@@ -136,14 +136,11 @@ fn the_demo_runs_every_step_and_cleans_up_after_itself() {
         .output()
         .unwrap();
     assert_eq!(notice, expect_ok("notice --format html", &published));
-    // TODO(notice template): `notice --format html` still prints Markdown on this branch;
-    // once it prints its HTML page, this holds for the notice as for the access report.
-    if notice.trim_start().starts_with("<!DOCTYPE html>") {
-        assert!(
-            notice.contains(r#"<html lang="fi">"#),
-            "in Finnish:\n{notice}"
-        );
-    }
+    assert!(
+        notice.trim_start().starts_with("<!DOCTYPE html>")
+            && notice.contains(r#"<html lang="fi">"#),
+        "the notice is a Finnish HTML page:\n{notice}"
+    );
     #[cfg(unix)]
     {
         assert_eq!(
