@@ -462,3 +462,35 @@ pub fn country_name(code: &str, lang: Lang) -> String {
         .find(|(c, _, _)| *c == code)
         .map_or(code.clone(), |(_, fi, en)| t(lang, fi, en))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requirement_follows_the_basis() {
+        assert_eq!(Requirement::of(Basis::Contract), Requirement::Contractual);
+        assert_eq!(
+            Requirement::of(Basis::LegalObligation),
+            Requirement::Statutory
+        );
+        assert_eq!(Requirement::of(Basis::PublicTask), Requirement::Statutory);
+        for basis in [
+            Basis::Consent,
+            Basis::LegitimateInterests,
+            Basis::VitalInterests,
+        ] {
+            assert_eq!(Requirement::of(basis), Requirement::Voluntary, "{basis:?}");
+        }
+    }
+
+    #[test]
+    fn the_eea_is_the_eu_and_iceland_liechtenstein_and_norway() {
+        for code in ["FI", "se", " DE ", "NO", "IS", "LI", "EL", "GR"] {
+            assert!(in_eea(code), "{code}");
+        }
+        for code in ["US", "GB", "CH", "IN", ""] {
+            assert!(!in_eea(code), "{code}");
+        }
+    }
+}
