@@ -981,63 +981,6 @@ fn notice_errors_have_their_exit_codes() {
     expect_fail("notice --lang sv", &output, 2);
 }
 
-#[test]
-fn the_html_notice_prints_on_a4_in_a_real_browser() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|b| support::on_path(b))
-        .or_else(|| support::required_tool("chromium"))
-    else {
-        return;
-    };
-    let world = World::new();
-    for lang in ["fi", "en"] {
-        let page = world.write(
-            &format!("notice-{lang}.html"),
-            notice_text(&world, lang, "html"),
-        );
-        let pdf = world.path(&format!("notice-{lang}.pdf"));
-        let output = std::process::Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-pdf-header-footer",
-            ])
-            .arg(format!("--print-to-pdf={}", pdf.display()))
-            .arg(format!("file://{}", page.display()))
-            .env("HOME", world.root())
-            .output()
-            .expect("chromium runs");
-        assert!(output.status.success(), "{lang}: {output:?}");
-        let bytes = std::fs::read(&pdf).expect("chromium wrote the PDF");
-        let text = String::from_utf8_lossy(&bytes);
-        let boxes: Vec<&str> = text
-            .match_indices("/MediaBox [")
-            .map(|(at, _)| {
-                let rest = &text[at + "/MediaBox [".len()..];
-                &rest[..rest.find(']').unwrap_or(0)]
-            })
-            .collect();
-        // A4 is 595 × 842 points; the notice and its record take a few pages.
-        assert!(
-            (3..=12).contains(&boxes.len()),
-            "{lang}: {} pages",
-            boxes.len()
-        );
-        for media_box in boxes {
-            let size: Vec<f64> = media_box
-                .split_whitespace()
-                .filter_map(|n| n.parse().ok())
-                .collect();
-            assert!(
-                size.len() == 4 && (size[2] - 595.0).abs() < 1.0 && (size[3] - 842.0).abs() < 1.0,
-                "{lang}: a page of {media_box}"
-            );
-        }
-    }
-}
-
 /// Facts of the seed notice (`rekisteriseloste.fi.txt`), as short phrases of its own text,
 /// that the Finnish notice keeps; where FINNISH.md corrects the seed's wording, the
 /// corrected phrase is in `ART_13_FI` instead and the seed's in `WRONG_FI`.
