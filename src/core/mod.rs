@@ -12,6 +12,7 @@ pub mod erasure_guard;
 pub mod export;
 pub mod format;
 pub mod generate;
+pub mod index;
 pub mod lawful;
 pub mod model;
 pub mod notice;

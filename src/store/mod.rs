@@ -654,15 +654,15 @@ fn replay_plan(register: &Register, journal: &[journal::Erased]) -> Vec<Replay> 
 }
 
 /// Encrypts a register to its own recipients, or to `passphrase` when it is
-/// passphrase-encrypted, into `output`. JSON is serialised straight into the encryptor: no
-/// plaintext buffer of the whole register exists.
+/// passphrase-encrypted, into `output`, with its index. JSON is serialised straight into the
+/// encryptor: no plaintext buffer of the whole register exists.
 pub fn encrypt_to<W: Write>(
     register: &Register,
     passphrase: Option<&SecretString>,
     output: W,
 ) -> Result<W> {
     encrypt_with(&register.encryption, passphrase, output, |plaintext| {
-        serde_json::to_writer(plaintext, register).map_err(io::Error::other)
+        crate::core::index::write_register(plaintext, register)
     })
 }
 
