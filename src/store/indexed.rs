@@ -9,6 +9,7 @@
 //! index is read. So a stale index costs time, never a wrong answer.
 
 use std::collections::HashSet;
+use std::io;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -23,7 +24,45 @@ use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
 use crate::core::view::{SubjectView, quick_key};
 
+use zeroize::Zeroizing;
+
 use super::chunks::Chunks;
+
+/// A plaintext the index reader can read pieces of: the decrypting `Chunks` of a register
+/// file, or (for tests and fuzzing) plaintext in memory.
+pub trait Plaintext {
+    /// The plaintext's length.
+    fn size(&self) -> u64;
+    /// The `len` bytes at `offset`; an error when they are not all inside the plaintext.
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>>;
+}
+
+impl Plaintext for Chunks<'_> {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+        Chunks::read_at(self, offset, len)
+    }
+}
+
+/// A plaintext held in memory.
+pub struct InMemory<'a>(pub &'a [u8]);
+
+impl Plaintext for InMemory<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.0.get(start..start.checked_add(len)?))
+            .map(|bytes| Zeroizing::new(bytes.to_vec()))
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,11 +95,11 @@ const AUDIT_TO_INDEX: &[u8] = b"],\"index\":\"";
 /// index is missing, stale or inconclusive (no match, several matches): then scan.
 /// `erased` are the ids the erasure journal names, counted when present.
 pub fn subject_view(
-    chunks: &mut Chunks<'_>,
+    chunks: &mut impl Plaintext,
     selector: &str,
     erased: &HashSet<String>,
 ) -> Option<SubjectView> {
-    let total = chunks.len;
+    let total = chunks.size();
     let tail = chunks
         .read_at(total.checked_sub(TAIL_LEN as u64)?, TAIL_LEN)
         .ok()?;
@@ -168,10 +207,14 @@ pub fn subject_view(
             found.push(subject);
         }
     }
-    // No hit may be a stale index, several are for the scan to sort out.
+    // As the scan: of several matches, the one whose id is the selector. No hit may be a
+    // stale index; a selector still ambiguous is for the scan to refuse.
+    if found.len() > 1 {
+        found.retain(|s| s.id.0 == selector);
+    }
     let subject = <[Subject; 1]>::try_from(found).ok().map(|[s]| s)?;
 
-    // Its events, in trail order.
+    // Its events, in trail order (entries of one hash are sorted by offset).
     let mut audit = Vec::new();
     for entry in lookup(chunks, trailer.events, index::key_hash(&subject.id.0))? {
         let span = inside(chunks, entry.span(), events_area)?;
@@ -181,7 +224,6 @@ pub fn subject_view(
         }
         audit.push(event);
     }
-    audit.sort_by_key(|e| e.seq);
 
     // Subjects the erasure journal names that are in the register again.
     let mut restored = 0;
@@ -225,7 +267,7 @@ pub fn subject_view(
     })
 }
 
-fn lookup(chunks: &mut Chunks<'_>, section: index::Section, hash: u64) -> Option<Vec<Entry>> {
+fn lookup(chunks: &mut impl Plaintext, section: index::Section, hash: u64) -> Option<Vec<Entry>> {
     index::find(section, hash, |offset, len| {
         chunks.read_at(offset, len).map(|bytes| bytes.to_vec())
     })
@@ -235,7 +277,7 @@ fn lookup(chunks: &mut Chunks<'_>, section: index::Section, hash: u64) -> Option
 
 /// `span` when it lies inside `area` and is one element of an array there (a `[` or `,`
 /// before it, a `,` or `]` after it).
-fn inside(chunks: &mut Chunks<'_>, span: Span, area: Span) -> Option<Span> {
+fn inside(chunks: &mut impl Plaintext, span: Span, area: Span) -> Option<Span> {
     if span.len == 0 || span.offset < area.offset || span.end() > area.end() {
         return None;
     }
@@ -244,7 +286,7 @@ fn inside(chunks: &mut Chunks<'_>, span: Span, area: Span) -> Option<Span> {
     (matches!(before[0], b'[' | b',') && matches!(after[0], b',' | b']')).then_some(span)
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(chunks: &mut Chunks<'_>, span: Span) -> Option<T> {
+fn read_json<T: for<'de> Deserialize<'de>>(chunks: &mut impl Plaintext, span: Span) -> Option<T> {
     let bytes = chunks
         .read_at(span.offset, usize::try_from(span.len).ok()?)
         .ok()?;
@@ -343,6 +385,22 @@ mod tests {
                 assert_eq!(view.trail, scan.trail);
                 assert_eq!(view.guard.key, scan.guard.key);
                 assert_eq!(view.restored, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_subject_is_found_by_id_and_by_email() {
+        let register = register(40);
+        let plaintext = indexed_plaintext(&register);
+        let none = HashSet::new();
+        for subject in &register.subjects {
+            for selector in [subject.id.0.clone(), subject.email.clone().unwrap()] {
+                let view = subject_view(&mut InMemory(&plaintext), &selector, &none)
+                    .expect("an index hit");
+                let scan = scanned(&plaintext, &selector);
+                assert_eq!(view.register.subjects, scan.register.subjects);
+                assert_eq!(view.register.audit, scan.register.audit);
             }
         }
     }

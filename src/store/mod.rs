@@ -6,7 +6,7 @@ pub mod atomic;
 mod chunks;
 pub mod files;
 pub mod header;
-mod indexed;
+pub mod indexed;
 pub mod journal;
 pub mod keys;
 pub mod lock;
