@@ -393,7 +393,7 @@ fn the_age_crate_decrypts_the_register_and_it_validates_against_the_schema() {
     for key in ["format", "description", "subjects", "requests", "audit"] {
         assert!(object.contains_key(key), "top-level key `{key}`");
     }
-    assert_eq!(plaintext["format"], 2);
+    assert_eq!(plaintext["format"], rekisteri::core::model::FORMAT_VERSION);
     assert_eq!(plaintext["subjects"].as_array().unwrap().len(), 12);
 
     let schema: serde_json::Value =

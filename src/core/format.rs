@@ -24,7 +24,16 @@ pub enum DecodeError {
 pub type Migration = fn(&mut Value, &mut Vec<String>) -> Result<(), String>;
 
 /// Upgrades, in order: `MIGRATIONS[i]` turns format `i + 1` into format `i + 2`.
-pub const MIGRATIONS: &[Migration] = &[upgrade::format_1_to_2];
+pub const MIGRATIONS: &[Migration] = &[upgrade::format_1_to_2, upgrade::format_2_to_3];
+
+/// The one older format whose documents have the current shape (format 3 only added the
+/// optional index): the fast readers take it as it is, and the next write writes format 3.
+pub const SAME_SHAPE_AS_CURRENT: u32 = 2;
+
+/// True for a format version the fast (sparse and indexed) readers read as it is.
+pub fn reads_as_current(format: u32) -> bool {
+    format == FORMAT_VERSION || format == SAME_SHAPE_AS_CURRENT
+}
 
 #[derive(Deserialize)]
 struct FormatOnly {
@@ -38,6 +47,11 @@ pub fn decode(plaintext: &[u8]) -> Result<Register, DecodeError> {
     let current = serde_json::from_slice::<Register>(plaintext);
     let register = match current {
         Ok(register) if register.format == FORMAT_VERSION => register,
+        // Format 2 is format 3 without the optional index: read as it is.
+        Ok(mut register) if register.format == SAME_SHAPE_AS_CURRENT => {
+            register.format = FORMAT_VERSION;
+            register
+        }
         first_attempt => {
             let head: FormatOnly =
                 serde_json::from_slice(plaintext).map_err(describe_json_error)?;
@@ -207,6 +221,7 @@ pub fn new_register(
         breaches: Vec::new(),
         audit: Vec::new(),
         unloaded: Default::default(),
+        index: None,
         upgrade_notes: Vec::new(),
     };
     audit::append(

@@ -13,6 +13,7 @@ pub mod erasure_guard;
 pub mod export;
 pub mod format;
 pub mod generate;
+pub mod index;
 pub mod labels;
 pub mod lawful;
 pub mod model;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// The format version this build writes. A file with a higher number is refused.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The whole register: the plaintext inside the age file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -43,6 +43,12 @@ pub struct Register {
     pub breaches: Vec<crate::core::breach::Breach>,
     /// The audit trail: who did what, when. Holds no personal data.
     pub audit: Vec<AuditEvent>,
+    /// A lookup index that rekisteri writes as the last key (see `core::index`): where each
+    /// subject and its events lie in the document, so that a read of one subject decrypts
+    /// only what it needs. Checked on every use, ignored when it no longer matches the
+    /// document, rebuilt by every write; a hand edit may delete it.
+    #[serde(default, skip_serializing)]
+    pub index: Option<String>,
     /// Subjects left unparsed when only some were loaded for a change (see `core::sparse`):
     /// their ids and emails, so that uniqueness still holds. Never written.
     #[serde(skip)]

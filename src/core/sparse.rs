@@ -10,11 +10,11 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use serde::Deserialize;
-use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::core::breach::Breach;
 use crate::core::format::{self, DecodeError};
+use crate::core::index;
 use crate::core::model::{
     AuditEvent, Description, Encryption, ErasureGuard, ErasureReceipt, FORMAT_VERSION,
     NoticeVersion, NotificationTask, Register, Request, RetainedInvoice, Subject, Unloaded,
@@ -40,6 +40,8 @@ struct SparseDocument<'a> {
     breaches: Vec<Breach>,
     #[serde(borrow)]
     audit: Vec<&'a RawValue>,
+    #[serde(rename = "index", default)]
+    _index: Option<serde::de::IgnoredAny>,
 }
 
 /// The selector that asks a sparse load for every subject (`retention apply` reads them all).
@@ -48,8 +50,8 @@ pub const ALL_SUBJECTS: &str = "*";
 /// What a sparse load left unparsed, to be written back around the parsed `Register`
 /// (the wanted subjects, the last audit event, everything else whole).
 pub struct Sparse<'a> {
-    /// Every subject as it was, with its id.
-    raw_subjects: Vec<(&'a RawValue, String)>,
+    /// Every subject as it was, with its id and the index hash of its email key.
+    raw_subjects: Vec<(&'a RawValue, String, Option<u64>)>,
     /// Ids of the subjects parsed into `register.subjects`.
     loaded: HashSet<String>,
     /// The audit events before the last one, unchanged.
@@ -63,7 +65,7 @@ pub fn load<'a>(
     wanted: &[String],
 ) -> Result<Option<(Register, Sparse<'a>)>, DecodeError> {
     let document = match serde_json::from_slice::<SparseDocument<'a>>(plaintext) {
-        Ok(document) if document.format == FORMAT_VERSION => document,
+        Ok(document) if format::reads_as_current(document.format) => document,
         _ => return Ok(None),
     };
     let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
@@ -85,6 +87,7 @@ pub fn load<'a>(
             None => serde_json::from_str(raw.get()).map_err(format::describe_json_error)?,
         };
         let email = key.email.as_deref().map(validate::email_key);
+        let email_hash = email.as_deref().map(index::key_hash);
         let wanted = everyone
             || wanted_ids.contains(key.id.as_ref())
             || email.as_ref().is_some_and(|e| wanted_emails.contains(e));
@@ -111,7 +114,7 @@ pub fn load<'a>(
                 )));
             }
         }
-        raw_subjects.push((raw, id));
+        raw_subjects.push((raw, id, email_hash));
     }
     let mut audit_prefix = document.audit;
     let last = match audit_prefix.pop() {
@@ -121,7 +124,7 @@ pub fn load<'a>(
         None => Vec::new(),
     };
     let register = Register {
-        format: document.format,
+        format: FORMAT_VERSION,
         encryption: document.encryption,
         description: document.description,
         notices: document.notices,
@@ -134,6 +137,7 @@ pub fn load<'a>(
         breaches: document.breaches,
         audit: last,
         unloaded,
+        index: None,
         upgrade_notes: Vec::new(),
     };
     format::check(&register).map_err(DecodeError::Malformed)?;
@@ -150,7 +154,7 @@ pub fn load<'a>(
 impl Sparse<'_> {
     /// The ids of every subject as loaded, parsed or not.
     pub fn subject_ids(&self) -> impl Iterator<Item = &str> {
-        self.raw_subjects.iter().map(|(_, id)| id.as_str())
+        self.raw_subjects.iter().map(|(_, id, _)| id.as_str())
     }
 
     /// The hash of audit event `seq` when it is among the events left unparsed (all but the
@@ -159,84 +163,43 @@ impl Sparse<'_> {
         crate::core::rollback::raw_hash_at(&self.audit_prefix, seq)
     }
 
-    /// Writes the whole register as JSON, in `Register`'s field order: unparsed subjects and
-    /// events verbatim, changed subjects in their old places, new ones at the end, erased
-    /// ones left out.
+    /// Writes the whole register as JSON, in `Register`'s field order, with a fresh index
+    /// (see `core::index`): unparsed subjects and events verbatim, changed subjects in their
+    /// old places, new ones at the end, erased ones left out.
     pub fn write_json<W: Write + ?Sized>(&self, r: &Register, out: &mut W) -> io::Result<()> {
         let current: HashMap<&str, &Subject> =
             r.subjects.iter().map(|s| (s.id.0.as_str(), s)).collect();
-        out.write_all(b"{\"format\":")?;
-        json(out, &r.format)?;
-        out.write_all(b",\"encryption\":")?;
-        json(out, &r.encryption)?;
-        out.write_all(b",\"description\":")?;
-        json(out, &r.description)?;
-        out.write_all(b",\"notices\":")?;
-        json(out, &r.notices)?;
-        out.write_all(b",\"subjects\":[")?;
-        let mut first = true;
-        let mut separator = |out: &mut W| -> io::Result<()> {
-            if !std::mem::replace(&mut first, false) {
-                out.write_all(b",")?;
-            }
-            Ok(())
-        };
-        for (raw, id) in &self.raw_subjects {
-            if self.loaded.contains(id) {
-                if let Some(subject) = current.get(id.as_str()) {
-                    separator(out)?;
-                    json(out, subject)?;
+        index::write_document(
+            out,
+            r,
+            |sink| {
+                for (raw, id, email_hash) in &self.raw_subjects {
+                    if self.loaded.contains(id) {
+                        if let Some(subject) = current.get(id.as_str()) {
+                            sink.parsed(subject)?;
+                        }
+                    } else {
+                        sink.raw(raw.get(), index::key_hash(id), *email_hash)?;
+                    }
                 }
-            } else {
-                separator(out)?;
-                out.write_all(raw.get().as_bytes())?;
-            }
-        }
-        let known: HashSet<&str> = self
-            .raw_subjects
-            .iter()
-            .map(|(_, id)| id.as_str())
-            .collect();
-        for subject in r
-            .subjects
-            .iter()
-            .filter(|s| !known.contains(s.id.0.as_str()))
-        {
-            separator(out)?;
-            json(out, subject)?;
-        }
-        out.write_all(b"],\"requests\":")?;
-        json(out, &r.requests)?;
-        out.write_all(b",\"retained\":")?;
-        json(out, &r.retained)?;
-        out.write_all(b",\"tasks\":")?;
-        json(out, &r.tasks)?;
-        out.write_all(b",\"erased\":")?;
-        json(out, &r.erased)?;
-        out.write_all(b",\"erasures\":")?;
-        json(out, &r.erasures)?;
-        out.write_all(b",\"breaches\":")?;
-        json(out, &r.breaches)?;
-        out.write_all(b",\"audit\":[")?;
-        let mut first = true;
-        for raw in &self.audit_prefix {
-            if !std::mem::replace(&mut first, false) {
-                out.write_all(b",")?;
-            }
-            out.write_all(raw.get().as_bytes())?;
-        }
-        for event in &r.audit {
-            if !std::mem::replace(&mut first, false) {
-                out.write_all(b",")?;
-            }
-            json(out, event)?;
-        }
-        out.write_all(b"]}")
+                let known: HashSet<&str> = self
+                    .raw_subjects
+                    .iter()
+                    .map(|(_, id, _)| id.as_str())
+                    .collect();
+                r.subjects
+                    .iter()
+                    .filter(|s| !known.contains(s.id.0.as_str()))
+                    .try_for_each(|s| sink.parsed(s))
+            },
+            |sink| {
+                self.audit_prefix
+                    .iter()
+                    .try_for_each(|raw| sink.raw(raw.get()))?;
+                r.audit.iter().try_for_each(|e| sink.parsed(e))
+            },
+        )
     }
-}
-
-fn json<W: Write + ?Sized, T: Serialize + ?Sized>(out: &mut W, value: &T) -> io::Result<()> {
-    serde_json::to_writer(out, value).map_err(io::Error::other)
 }
 
 #[cfg(test)]
@@ -318,9 +281,11 @@ mod tests {
         format::check(&partial).unwrap();
         let mut written = Vec::new();
         sparse.write_json(&partial, &mut written).unwrap();
+        let mut whole = Vec::new();
+        index::write_register(&mut whole, &full).unwrap();
         assert_eq!(
             String::from_utf8(written).unwrap(),
-            serde_json::to_string(&full).unwrap()
+            String::from_utf8(whole).unwrap()
         );
     }
 

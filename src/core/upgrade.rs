@@ -172,6 +172,18 @@ fn basis_in_text(text: &Value) -> Option<Basis> {
         .map(|(_, basis)| *basis)
 }
 
+/// Turns a format-2 document into format 3. Format 3 adds only the optional lookup index
+/// (`core::index`) as the document's last key; a format-2 document has the same shape
+/// without it, so only the version number changes. The version still had to change: a
+/// format-2 reader refuses unknown keys, and should call a newer file newer, not corrupt.
+pub fn format_2_to_3(document: &mut Value, _notes: &mut Vec<String>) -> Result<(), String> {
+    let root = document
+        .as_object_mut()
+        .ok_or("the document is not a JSON object")?;
+    root.insert("format".into(), json!(3));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,8 @@ struct RawRegister<'a> {
     _breaches: Option<IgnoredAny>,
     #[serde(borrow)]
     audit: Vec<&'a RawValue>,
+    #[serde(rename = "index", default)]
+    _index: Option<IgnoredAny>,
 }
 
 /// The two fields a subject is found by.
@@ -104,7 +106,7 @@ pub fn decode_subject(
     erased: &HashSet<String>,
 ) -> Result<SubjectView, ViewError> {
     let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
-        Ok(raw) if raw.format == FORMAT_VERSION => raw,
+        Ok(raw) if format::reads_as_current(raw.format) => raw,
         _ => return full_decode(plaintext, selector, erased),
     };
     let selector = selector.trim();
@@ -176,7 +178,7 @@ pub fn decode_subject(
     }
     Ok(SubjectView {
         register: Register {
-            format: raw.format,
+            format: FORMAT_VERSION,
             encryption: raw.encryption,
             description: raw.description,
             notices: raw.notices,
@@ -192,6 +194,7 @@ pub fn decode_subject(
             breaches: Vec::new(),
             audit,
             unloaded: Default::default(),
+            index: None,
             upgrade_notes: Vec::new(),
         },
         restored,

@@ -3,8 +3,10 @@
 //! plaintext never reaches the disk and a crash leaves the old or the new register, whole.
 
 pub mod atomic;
+mod chunks;
 pub mod files;
 pub mod header;
+pub mod indexed;
 pub mod journal;
 pub mod keys;
 pub mod lock;
@@ -65,6 +67,9 @@ fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
     file.metadata().ok().and_then(|m| metadata_identity(&m))
 }
 
+/// Registers smaller than this are decrypted in one pass, not split between two threads.
+const PARALLEL_FROM_BYTES: u64 = 1024 * 1024;
+
 /// Registers smaller than this are read and written without a progress bar.
 const PROGRESS_FROM_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -116,20 +121,32 @@ impl Store<'_> {
 
     /// Reads only what a report on one subject needs (see `core::view`): a partial register
     /// holding that subject and its events. Refuses a restored register like `open_checked`.
+    /// Through the index when it holds (`store::indexed`), a few chunks; otherwise a scan.
     pub fn open_subject(&self, selector: &str) -> Result<Register> {
-        let (plaintext, _) = self.read_plaintext()?;
         let journal = journal::read(&self.journal_path())?;
         let named: HashSet<String> = journal.named_subjects().into_iter().collect();
-        let view = view::decode_subject(&plaintext, selector, &named).map_err(|e| match e {
-            ViewError::Decode(e) => self.decode_error(e),
-            ViewError::NoSuchSubject => Error::NoSuchSubject(selector.trim().to_owned()),
-            ViewError::Ambiguous(count) => Error::AmbiguousSubject {
-                selector: selector.trim().to_owned(),
-                count,
-            },
-        })?;
+        let (view, plaintext) = match self.indexed_view(selector, &named)? {
+            Some(view) => (view, None),
+            None => {
+                let (plaintext, _) = self.read_plaintext()?;
+                let view =
+                    view::decode_subject(&plaintext, selector, &named).map_err(|e| match e {
+                        ViewError::Decode(e) => self.decode_error(e),
+                        ViewError::NoSuchSubject => {
+                            Error::NoSuchSubject(selector.trim().to_owned())
+                        }
+                        ViewError::Ambiguous(count) => Error::AmbiguousSubject {
+                            selector: selector.trim().to_owned(),
+                            count,
+                        },
+                    })?;
+                (view, Some(plaintext))
+            }
+        };
         self.note_read(&view.guard.key, &view.trail, |seq| {
-            rollback::hash_at(&plaintext, seq)
+            plaintext
+                .as_ref()
+                .and_then(|plaintext| rollback::hash_at(plaintext, seq))
         })?;
         let vouched: HashSet<&str> = view
             .guard
@@ -145,6 +162,59 @@ impl Store<'_> {
             });
         }
         Ok(view.register)
+    }
+
+    /// The subject's view through the index, or `None` when the register has no index that
+    /// holds (then the caller scans), is passphrase-encrypted or armored (read whole), or
+    /// when telling a rollback from a newer register needs an event the index does not find.
+    fn indexed_view(
+        &self,
+        selector: &str,
+        erased: &HashSet<String>,
+    ) -> Result<Option<view::SubjectView>> {
+        if self.identities.is_empty() {
+            return Ok(None);
+        }
+        let (file, _) = self.open_checked_file()?;
+        if !chunks::is_binary_age(&file) {
+            return Ok(None);
+        }
+        let Some(reader) = self.stream_reader(&file) else {
+            return Ok(None);
+        };
+        let Ok(mut chunks) = chunks::Chunks::new(reader) else {
+            return Ok(None);
+        };
+        let Some(view) = indexed::subject_view(&mut chunks, selector, erased) else {
+            return Ok(None);
+        };
+        // `rollback::compare` needs the hash of an earlier event when the trail has grown
+        // since this machine last saw it: the scan has every event.
+        let id = derived_keys::register_id(&view.guard.key);
+        if let Some(seen) = state::load(&id)?
+            && seen.count > 0
+            && seen.count < view.trail.count
+        {
+            return Ok(None);
+        }
+        self.read_identity.set(file_identity(&file));
+        Ok(Some(view))
+    }
+
+    /// A seekable decrypting reader over `file` (a binary age file) for the loaded
+    /// identities; `None` for a passphrase register or when no identity opens it (the
+    /// ordinary read then says why).
+    fn stream_reader<'f>(&self, file: &'f fs::File) -> Option<chunks::Reader<'f>> {
+        let input = io::BufReader::new(chunks::Positioned::new(file));
+        let decryptor = age::Decryptor::new_buffered(input).ok()?;
+        if decryptor.is_scrypt() {
+            return None;
+        }
+        let identities = self
+            .identities
+            .iter()
+            .flat_map(|loaded| loaded.identities.iter().map(|i| i.as_ref()));
+        decryptor.decrypt(identities).ok()
     }
 
     fn decode_error(&self, error: DecodeError) -> Error {
@@ -175,10 +245,23 @@ impl Store<'_> {
         Ok((file, size))
     }
 
-    /// Reads the file and decrypts it into a zeroizing buffer.
+    /// Reads the file and decrypts it into a zeroizing buffer: on two threads when there are
+    /// two cores and the register is large enough to pay for it (identity-encrypted, binary),
+    /// otherwise in one pass. A failure of the split read is reported by the one-pass read.
     fn read_plaintext(&self) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
         let (file, size) = self.open_checked_file()?;
         self.read_identity.set(file_identity(&file));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if size >= PARALLEL_FROM_BYTES
+            && cores > 1
+            && !self.identities.is_empty()
+            && chunks::is_binary_age(&file)
+            && let (Some(first), Some(second)) =
+                (self.stream_reader(&file), self.stream_reader(&file))
+            && let Ok(Some(plaintext)) = chunks::read_in_two(first, second)
+        {
+            return Ok((plaintext, None));
+        }
         self.decrypt(io::BufReader::with_capacity(256 * 1024, file), size)
     }
 
@@ -654,15 +737,15 @@ fn replay_plan(register: &Register, journal: &[journal::Erased]) -> Vec<Replay> 
 }
 
 /// Encrypts a register to its own recipients, or to `passphrase` when it is
-/// passphrase-encrypted, into `output`. JSON is serialised straight into the encryptor: no
-/// plaintext buffer of the whole register exists.
+/// passphrase-encrypted, into `output`, with its index. JSON is serialised straight into the
+/// encryptor: no plaintext buffer of the whole register exists.
 pub fn encrypt_to<W: Write>(
     register: &Register,
     passphrase: Option<&SecretString>,
     output: W,
 ) -> Result<W> {
     encrypt_with(&register.encryption, passphrase, output, |plaintext| {
-        serde_json::to_writer(plaintext, register).map_err(io::Error::other)
+        crate::core::index::write_register(plaintext, register)
     })
 }
 

@@ -1,0 +1,227 @@
+//! Decrypting a register file in pieces. age's STREAM format authenticates each 64 KiB chunk
+//! with its position (and marks the last), so the age crate's `StreamReader` can seek: a
+//! chunk read on its own is authentic data of this file, and seeking to the end proves the
+//! length. Two uses: a one-subject read that decrypts only the chunks it needs
+//! (`store::indexed`), and a whole read split between two threads, each with its own reader
+//! over its half of the file.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+
+use age::stream::StreamReader;
+use zeroize::Zeroizing;
+
+/// The plaintext size of one STREAM chunk.
+pub const CHUNK: u64 = 64 * 1024;
+
+/// The magic line a binary (not armored) age file starts with.
+const BINARY_MAGIC: &[u8] = b"age-encryption.org/v1\n";
+
+/// True when `file` is a binary age file (armored files are read the ordinary way).
+pub fn is_binary_age(file: &File) -> bool {
+    let mut start = [0u8; BINARY_MAGIC.len()];
+    let mut reader = Positioned::new(file);
+    reader.read_exact(&mut start).is_ok() && start == BINARY_MAGIC
+}
+
+/// A reader over a shared `File` with its own position (`pread`), so that several readers
+/// can share one open file: opening the path again could find another file, renamed into
+/// place by a writer in between.
+pub struct Positioned<'f> {
+    file: &'f File,
+    at: u64,
+}
+
+impl<'f> Positioned<'f> {
+    pub fn new(file: &'f File) -> Self {
+        Positioned { file, at: 0 }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, at)
+}
+
+impl Read for Positioned<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = read_at(self.file, buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Positioned<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(at) => Some(at),
+            SeekFrom::Current(delta) => self.at.checked_add_signed(delta),
+            SeekFrom::End(delta) => self.file.metadata()?.len().checked_add_signed(delta),
+        };
+        self.at = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.at)
+    }
+}
+
+/// A decrypting reader positioned anywhere in the plaintext.
+pub type Reader<'f> = StreamReader<BufReader<Positioned<'f>>>;
+
+/// Random access to a plaintext through a seeking `StreamReader`.
+pub struct Chunks<'f> {
+    reader: Reader<'f>,
+    /// The plaintext length, authenticated by decrypting the last chunk as the last.
+    pub len: u64,
+}
+
+impl<'f> Chunks<'f> {
+    /// Finds the length (decrypting the final chunk) and is ready to read anywhere.
+    pub fn new(mut reader: Reader<'f>) -> io::Result<Self> {
+        let len = reader.seek(SeekFrom::End(0))?;
+        Ok(Chunks { reader, len })
+    }
+
+    /// The `len` bytes at `offset`; an error when they are not all inside the plaintext.
+    pub fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+        let end = offset.checked_add(len as u64);
+        if end.is_none_or(|end| end > self.len) {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "a range beyond the end of the plaintext",
+            ));
+        }
+        let mut out = Zeroizing::new(vec![0u8; len]);
+        self.reader.seek(SeekFrom::Start(offset))?;
+        self.reader.read_exact(&mut out)?;
+        Ok(out)
+    }
+}
+
+/// Decrypts the whole plaintext with two readers at once: `first` reads the first half
+/// (whole chunks) on another thread while `second` reads the rest, ending with the last
+/// chunk, into one buffer. `None` when the plaintext is too small to split or the buffer
+/// cannot be reserved (the caller then reads the ordinary way and reports).
+pub fn read_in_two(
+    first: Reader<'_>,
+    second: Reader<'_>,
+) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let mut second = Chunks::new(second)?;
+    let total = second.len;
+    let split = (total / 2) / CHUNK * CHUNK;
+    if split == 0 {
+        return Ok(None);
+    }
+    let (Ok(total_usize), Ok(split_usize)) = (usize::try_from(total), usize::try_from(split))
+    else {
+        return Ok(None);
+    };
+    let mut plaintext = Zeroizing::new(Vec::new());
+    if plaintext.try_reserve_exact(total_usize).is_err() {
+        return Ok(None);
+    }
+    plaintext.resize(total_usize, 0);
+    let (head, tail) = plaintext.split_at_mut(split_usize);
+    let mut first = first;
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || first.read_exact(head));
+        let own = second
+            .reader
+            .seek(SeekFrom::Start(split))
+            .and_then(|_| second.reader.read_exact(tail));
+        let theirs = worker
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("a decrypting thread failed")));
+        own.and(theirs)
+    })?;
+    Ok(Some(plaintext))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn encrypted(plaintext: &[u8]) -> (File, age::x25519::Identity) {
+        let identity = age::x25519::Identity::generate();
+        let recipient = identity.to_public();
+        let mut file = tempfile::tempfile().unwrap();
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .unwrap();
+        let mut writer = encryptor.wrap_output(&mut file).unwrap();
+        writer.write_all(plaintext).unwrap();
+        writer.finish().unwrap();
+        (file, identity)
+    }
+
+    fn reader<'f>(file: &'f File, identity: &age::x25519::Identity) -> io::Result<Reader<'f>> {
+        age::Decryptor::new_buffered(BufReader::new(Positioned::new(file)))
+            .map_err(io::Error::other)?
+            .decrypt(std::iter::once(identity as &dyn age::Identity))
+            .map_err(io::Error::other)
+    }
+
+    fn bytes(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 31 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn split_reads_and_ranges_give_the_plaintext_at_every_size() {
+        let chunk = CHUNK as usize;
+        for len in [0, 1, chunk - 1, chunk, chunk + 1, 2 * chunk, 5 * chunk + 7] {
+            let plaintext = bytes(len);
+            let (file, identity) = encrypted(&plaintext);
+            assert!(is_binary_age(&file));
+            let both = read_in_two(
+                reader(&file, &identity).unwrap(),
+                reader(&file, &identity).unwrap(),
+            )
+            .unwrap();
+            match both {
+                Some(read) => assert_eq!(&read[..], &plaintext[..], "{len} bytes"),
+                None => assert!(len < 2 * chunk, "{len} bytes are split"),
+            }
+            let mut chunks = Chunks::new(reader(&file, &identity).unwrap()).unwrap();
+            assert_eq!(chunks.len, len as u64);
+            for (offset, n) in [
+                (0, len.min(10)),
+                (len / 2, len / 3),
+                (len.saturating_sub(3), len.min(3)),
+            ] {
+                let read = chunks.read_at(offset as u64, n).unwrap();
+                assert_eq!(
+                    &read[..],
+                    &plaintext[offset..offset + n],
+                    "{len} bytes at {offset}"
+                );
+            }
+            assert!(chunks.read_at(len as u64, 1).is_err());
+        }
+    }
+
+    #[test]
+    fn a_truncated_file_fails_the_split_read() {
+        let plaintext = bytes(6 * CHUNK as usize + 100);
+        let (file, identity) = encrypted(&plaintext);
+        let size = file.metadata().unwrap().len();
+        file.set_len(size - 200).unwrap();
+        let result = read_in_two(
+            reader(&file, &identity).unwrap(),
+            reader(&file, &identity).unwrap(),
+        );
+        assert!(result.is_err());
+        // At a chunk boundary too: the new last chunk is not marked as the last.
+        file.set_len(size - (CHUNK + 16)).unwrap();
+        let result = read_in_two(
+            reader(&file, &identity).unwrap(),
+            reader(&file, &identity).unwrap(),
+        );
+        assert!(result.is_err());
+    }
+}

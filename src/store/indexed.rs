@@ -1,0 +1,471 @@
+//! A one-subject read through the document's index (see `core::index`): decrypt the last
+//! chunk (which proves the length), the trailer's head and middle, a binary search's worth
+//! of index entries, and the subject and its events. A few dozen chunks instead of the file.
+//!
+//! Every step is checked against the document itself: the trailer must account for the
+//! exact length, the parts must sit between the keys they belong to, a hit must parse as a
+//! subject with the id or email asked for, an event must name that subject. Whatever does
+//! not hold gives `None`, and the caller reads the register whole, as a register without an
+//! index is read. So a stale index costs time, never a wrong answer.
+
+use std::collections::HashSet;
+use std::io;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::core::format;
+use crate::core::index::{self, Entry, Span, TAIL_LEN, Trailer};
+use crate::core::model::{
+    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
+    Request, Subject,
+};
+use crate::core::rollback::{GuardProbe, TrailPoint};
+use crate::core::validate;
+use crate::core::view::{SubjectView, quick_key};
+
+use zeroize::Zeroizing;
+
+use super::chunks::Chunks;
+
+/// A plaintext the index reader can read pieces of: the decrypting `Chunks` of a register
+/// file, or (for tests and fuzzing) plaintext in memory.
+pub trait Plaintext {
+    /// The plaintext's length.
+    fn size(&self) -> u64;
+    /// The `len` bytes at `offset`; an error when they are not all inside the plaintext.
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>>;
+}
+
+impl Plaintext for Chunks<'_> {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+        Chunks::read_at(self, offset, len)
+    }
+}
+
+/// A plaintext held in memory.
+pub struct InMemory<'a>(pub &'a [u8]);
+
+impl Plaintext for InMemory<'_> {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|start| self.0.get(start..start.checked_add(len)?))
+            .map(|bytes| Zeroizing::new(bytes.to_vec()))
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Head {
+    format: u32,
+    encryption: Encryption,
+    description: Description,
+    notices: Vec<NoticeVersion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Middle {
+    requests: Vec<Request>,
+    #[serde(rename = "retained")]
+    _retained: IgnoredAny,
+    #[serde(rename = "tasks")]
+    _tasks: IgnoredAny,
+    erased: GuardProbe,
+    #[serde(rename = "erasures")]
+    _erasures: IgnoredAny,
+    #[serde(rename = "breaches")]
+    _breaches: IgnoredAny,
+}
+
+/// What separates the audit array from the index.
+const AUDIT_TO_INDEX: &[u8] = b"],\"index\":\"";
+
+/// Reads the view of the subject `selector` names through the index, or `None` when the
+/// index is missing, stale or inconclusive (no match, several matches): then scan.
+/// `erased` are the ids the erasure journal names, counted when present.
+pub fn subject_view(
+    chunks: &mut impl Plaintext,
+    selector: &str,
+    erased: &HashSet<String>,
+) -> Option<SubjectView> {
+    let total = chunks.size();
+    let tail = chunks
+        .read_at(total.checked_sub(TAIL_LEN as u64)?, TAIL_LEN)
+        .ok()?;
+    let trailer = Trailer::decode(&tail, total)?;
+
+    // The document's head: `{"format":…,"notices":[…]` and a closing brace.
+    let mut head = chunks
+        .read_at(0, usize::try_from(trailer.head_end).ok()?)
+        .ok()?;
+    head.push(b'}');
+    let head: Head = serde_json::from_slice(&head).ok()?;
+    if !format::reads_as_current(head.format) {
+        return None;
+    }
+    if chunks.read_at(trailer.head_end, 13).ok()?.as_slice() != b",\"subjects\":[" {
+        return None;
+    }
+
+    // `,"requests":…,"breaches":[…]` as an object of its own.
+    let mut middle = chunks
+        .read_at(
+            trailer.middle.offset,
+            usize::try_from(trailer.middle.len).ok()?,
+        )
+        .ok()?;
+    if !middle.starts_with(b",\"requests\":") {
+        return None;
+    }
+    middle[0] = b'{';
+    middle.push(b'}');
+    let middle: Middle = serde_json::from_slice(&middle).ok()?;
+
+    // The last event, right before the index; the trail ends there.
+    let between = chunks
+        .read_at(
+            trailer.last_event.end(),
+            usize::try_from(
+                trailer
+                    .subjects
+                    .offset
+                    .checked_sub(trailer.last_event.end())?,
+            )
+            .ok()?,
+        )
+        .ok()?;
+    if between.as_slice() != AUDIT_TO_INDEX {
+        return None;
+    }
+    let trail = if trailer.last_event.len == 0 {
+        if chunks
+            .read_at(trailer.last_event.offset.checked_sub(10)?, 10)
+            .ok()?
+            .as_slice()
+            != b",\"audit\":["
+        {
+            return None;
+        }
+        TrailPoint::of(&[])
+    } else {
+        let before = chunks
+            .read_at(trailer.last_event.offset.checked_sub(1)?, 1)
+            .ok()?;
+        if !matches!(before[0], b',' | b'[') {
+            return None;
+        }
+        let last: AuditEvent = read_json(chunks, trailer.last_event)?;
+        TrailPoint::of(std::slice::from_ref(&last))
+    };
+
+    let subjects_area = Span {
+        offset: trailer.head_end + 13,
+        len: trailer.middle.offset.checked_sub(trailer.head_end + 13)?,
+    };
+    let events_area = Span {
+        offset: trailer.middle.end() + 10,
+        len: trailer
+            .last_event
+            .end()
+            .checked_sub(trailer.middle.end() + 10)?,
+    };
+
+    // The subject: every entry under the selector's hashes, each checked.
+    let selector = selector.trim();
+    let email = selector
+        .contains('@')
+        .then(|| validate::email_key(selector));
+    let mut candidates = lookup(chunks, trailer.subjects, index::key_hash(selector))?;
+    if let Some(email) = &email {
+        candidates.extend(lookup(chunks, trailer.subjects, index::key_hash(email))?);
+    }
+    candidates.sort_unstable_by_key(|e| e.offset);
+    candidates.dedup_by_key(|e| e.offset);
+    let mut found = Vec::new();
+    for entry in candidates {
+        let span = inside(chunks, entry.span(), subjects_area)?;
+        let subject: Subject = read_json(chunks, span)?;
+        let matches = subject.id.0 == selector
+            || email.as_deref().is_some_and(|wanted| {
+                subject
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| validate::email_key(e) == wanted)
+            });
+        if matches {
+            found.push(subject);
+        }
+    }
+    // As the scan: of several matches, the one whose id is the selector. No hit may be a
+    // stale index; a selector still ambiguous is for the scan to refuse.
+    if found.len() > 1 {
+        found.retain(|s| s.id.0 == selector);
+    }
+    let subject = <[Subject; 1]>::try_from(found).ok().map(|[s]| s)?;
+
+    // Its events, in trail order (entries of one hash are sorted by offset).
+    let mut audit = Vec::new();
+    for entry in lookup(chunks, trailer.events, index::key_hash(&subject.id.0))? {
+        let span = inside(chunks, entry.span(), events_area)?;
+        let event: AuditEvent = read_json(chunks, span)?;
+        if event.subject.as_ref() != Some(&subject.id) {
+            return None;
+        }
+        audit.push(event);
+    }
+
+    // Subjects the erasure journal names that are in the register again.
+    let mut restored = 0;
+    for id in erased {
+        for entry in lookup(chunks, trailer.subjects, index::key_hash(id))? {
+            let span = inside(chunks, entry.span(), subjects_area)?;
+            let bytes = chunks
+                .read_at(span.offset, usize::try_from(span.len).ok()?)
+                .ok()?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            if quick_key(text).is_some_and(|key| key.id == id.as_str()) {
+                restored += 1;
+            }
+        }
+    }
+
+    Some(SubjectView {
+        register: Register {
+            format: FORMAT_VERSION,
+            encryption: head.encryption,
+            description: head.description,
+            notices: head.notices,
+            subjects: vec![subject],
+            requests: middle.requests,
+            retained: Vec::new(),
+            tasks: Vec::new(),
+            erased: ErasureGuard {
+                key: String::new(),
+                entries: Vec::new(),
+            },
+            erasures: Vec::new(),
+            breaches: Vec::new(),
+            audit,
+            unloaded: Default::default(),
+            index: None,
+            upgrade_notes: Vec::new(),
+        },
+        restored,
+        guard: middle.erased,
+        trail,
+    })
+}
+
+fn lookup(chunks: &mut impl Plaintext, section: index::Section, hash: u64) -> Option<Vec<Entry>> {
+    index::find(section, hash, |offset, len| {
+        chunks.read_at(offset, len).map(|bytes| bytes.to_vec())
+    })
+    .ok()
+    .flatten()
+}
+
+/// `span` when it lies inside `area` and is one element of an array there (a `[` or `,`
+/// before it, a `,` or `]` after it).
+fn inside(chunks: &mut impl Plaintext, span: Span, area: Span) -> Option<Span> {
+    if span.len == 0 || span.offset < area.offset || span.end() > area.end() {
+        return None;
+    }
+    let before = chunks.read_at(span.offset - 1, 1).ok()?;
+    let after = chunks.read_at(span.end(), 1).ok()?;
+    (matches!(before[0], b'[' | b',') && matches!(after[0], b',' | b']')).then_some(span)
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(chunks: &mut impl Plaintext, span: Span) -> Option<T> {
+    let bytes = chunks
+        .read_at(span.offset, usize::try_from(span.len).ok()?)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::*;
+    use crate::core::view::decode_subject;
+    use crate::core::{Context, SequentialIds};
+    use crate::store::chunks::{Positioned, Reader};
+
+    fn ctx() -> Context {
+        Context {
+            actor: "tester".into(),
+            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
+            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
+        }
+    }
+
+    /// A generated register of `count` subjects, as the plaintext every write produces.
+    fn register(count: u64) -> Register {
+        let description: Description =
+            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
+        let mut register = format::new_register(
+            description,
+            Encryption {
+                recipients: vec!["age1example".into()],
+                passphrase: false,
+            },
+            &ctx(),
+            &mut SequentialIds::default(),
+        );
+        crate::core::generate::fill(&mut register, count, 1, &ctx()).unwrap();
+        register
+    }
+
+    fn indexed_plaintext(register: &Register) -> Vec<u8> {
+        let mut plaintext = Vec::new();
+        index::write_register(&mut plaintext, register).unwrap();
+        plaintext
+    }
+
+    /// Encrypts `plaintext` to a fresh key, and reads it through the index.
+    fn view_of(plaintext: &[u8], selector: &str, erased: &[&str]) -> Option<SubjectView> {
+        let identity = age::x25519::Identity::generate();
+        let recipient = identity.to_public();
+        let mut file = tempfile::tempfile().unwrap();
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .unwrap();
+        let mut writer = encryptor.wrap_output(&mut file).unwrap();
+        writer.write_all(plaintext).unwrap();
+        writer.finish().unwrap();
+        let input = std::io::BufReader::new(Positioned::new(&file));
+        let reader: Reader<'_> = age::Decryptor::new_buffered(input)
+            .unwrap()
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .unwrap();
+        let mut chunks = Chunks::new(reader).unwrap();
+        let erased: HashSet<String> = erased.iter().map(|s| s.to_string()).collect();
+        subject_view(&mut chunks, selector, &erased)
+    }
+
+    fn scanned(plaintext: &[u8], selector: &str) -> SubjectView {
+        decode_subject(plaintext, selector, &HashSet::new())
+            .ok()
+            .expect("the scan finds the subject")
+    }
+
+    #[test]
+    fn the_index_finds_what_the_scan_finds() {
+        let register = register(400);
+        let plaintext = indexed_plaintext(&register);
+        // Beyond a few chunks, so that the reads seek.
+        assert!(plaintext.len() as u64 > 8 * crate::store::chunks::CHUNK);
+        for subject in [
+            &register.subjects[0],
+            &register.subjects[217],
+            &register.subjects[399],
+        ] {
+            let email = subject.email.clone().unwrap().to_uppercase();
+            for selector in [subject.id.0.as_str(), email.as_str()] {
+                let view = view_of(&plaintext, selector, &[]).expect("an index hit");
+                let scan = scanned(&plaintext, selector);
+                assert_eq!(view.register.subjects, scan.register.subjects);
+                assert_eq!(view.register.audit, scan.register.audit);
+                assert!(!view.register.audit.is_empty());
+                assert_eq!(view.register.requests, scan.register.requests);
+                assert_eq!(view.register.description, scan.register.description);
+                assert_eq!(view.trail, scan.trail);
+                assert_eq!(view.guard.key, scan.guard.key);
+                assert_eq!(view.restored, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn every_subject_is_found_by_id_and_by_email() {
+        let register = register(40);
+        let plaintext = indexed_plaintext(&register);
+        let none = HashSet::new();
+        for subject in &register.subjects {
+            for selector in [subject.id.0.clone(), subject.email.clone().unwrap()] {
+                let view = subject_view(&mut InMemory(&plaintext), &selector, &none)
+                    .expect("an index hit");
+                let scan = scanned(&plaintext, &selector);
+                assert_eq!(view.register.subjects, scan.register.subjects);
+                assert_eq!(view.register.audit, scan.register.audit);
+            }
+        }
+    }
+
+    #[test]
+    fn restored_subjects_are_counted_through_the_index() {
+        let register = register(50);
+        let plaintext = indexed_plaintext(&register);
+        let back = register.subjects[7].id.0.as_str();
+        let view = view_of(&plaintext, back, &[back, "not-a-subject"]).unwrap();
+        assert_eq!(view.restored, 1);
+    }
+
+    #[test]
+    fn a_register_without_an_index_is_scanned() {
+        let register = register(50);
+        let plaintext = serde_json::to_vec(&register).unwrap();
+        let email = register.subjects[3].email.clone().unwrap();
+        assert!(view_of(&plaintext, &email, &[]).is_none());
+    }
+
+    #[test]
+    fn an_unknown_selector_is_left_to_the_scan() {
+        let plaintext = indexed_plaintext(&register(50));
+        assert!(view_of(&plaintext, "nobody@example.fi", &[]).is_none());
+    }
+
+    #[test]
+    fn a_hand_edited_register_is_scanned_never_misread() {
+        let register = register(60);
+        let plaintext = indexed_plaintext(&register);
+        let subject = &register.subjects[30];
+        let email = subject.email.clone().unwrap();
+
+        // `age -d | sed 's/old@/new@/' | age -e`: the index is kept, stale, every offset right.
+        let renamed = format!("x{}", &email[1..]);
+        let at = memchr::memmem::find(&plaintext, email.as_bytes()).unwrap();
+        let mut edited = plaintext.clone();
+        edited[at] = b'x';
+        assert!(view_of(&edited, &email, &[]).is_none(), "the old email");
+        assert!(view_of(&edited, &renamed, &[]).is_none(), "the new email");
+        assert_eq!(
+            scanned(&edited, &renamed).register.subjects[0].id,
+            subject.id
+        );
+
+        // An edit that moves things: a subject before the one asked for is deleted.
+        let mut document: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
+        document["subjects"].as_array_mut().unwrap().remove(2);
+        let edited = serde_json::to_vec(&document).unwrap();
+        assert!(view_of(&edited, &subject.id.0, &[]).is_none());
+
+        // The same document pretty-printed by jq: every offset moves.
+        let pretty = serde_json::to_vec_pretty(
+            &serde_json::from_slice::<serde_json::Value>(&plaintext).unwrap(),
+        )
+        .unwrap();
+        assert!(view_of(&pretty, &subject.id.0, &[]).is_none());
+    }
+
+    #[test]
+    fn a_damaged_trailer_is_ignored() {
+        let mut plaintext = indexed_plaintext(&register(20));
+        let at = plaintext.len() - 5;
+        plaintext[at] = b'z';
+        assert!(view_of(&plaintext, "nobody", &[]).is_none());
+    }
+}
