@@ -255,17 +255,11 @@ pub struct RecipientNotice {
     /// contact person gives (checked against the erasure guard, never stored).
     pub person: Addressee,
     /// What was disclosed to the recipient, by date.
-    pub disclosed: Vec<Disclosed>,
+    pub disclosed: Vec<crate::core::model::DisclosedFields>,
     /// For a rectification: the fields and their values now.
     pub corrections: Vec<Rectified>,
     /// For a restriction: the ground.
     pub ground: Option<RestrictionGround>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Disclosed {
-    pub on: NaiveDate,
-    pub fields: Vec<String>,
 }
 
 /// The Art. 34 notice of a breach to one person.
@@ -555,14 +549,7 @@ pub fn recipient_letter(
         }
     };
     // The task remembers what was disclosed; the person's own disclosures may be erased.
-    let disclosed = task
-        .disclosed
-        .iter()
-        .map(|d| Disclosed {
-            on: d.on,
-            fields: d.fields.clone(),
-        })
-        .collect();
+    let disclosed = task.disclosed.clone();
     let corrections = match (task.cause, subject) {
         (AuditAction::Correct, Some(s)) => s
             .corrections
