@@ -226,7 +226,7 @@ fn notice(global: &Global, args: &NoticeArgs, passphrase: &dyn PassphraseSource)
     let (description, valid_until) = match &args.metadata {
         Some(path) => (read_metadata(path)?, None),
         None => {
-            let register = open_store(global, passphrase)?.open()?.register;
+            let register = open_store(global, passphrase)?.open_outline()?;
             match &args.notice_version {
                 Some(version) => {
                     let version = version.trim();

@@ -172,7 +172,8 @@ pub fn request(
     let ctx = context(global);
     let change = match command {
         RequestCommand::List { open } => {
-            let register = store.open()?.register;
+            // Only the requests: the subjects and events stay unparsed.
+            let register = store.open_outline()?;
             let list: Vec<&Request> = register
                 .requests
                 .iter()

@@ -75,6 +75,18 @@ pub(crate) fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
     })
 }
 
+/// `validate::email_key(email) == wanted` for a `wanted` that is itself an email key, without
+/// building the key of an ASCII email (the common case, once per subject of a scan): the key
+/// of an ASCII email is the trimmed email in lower case.
+fn same_email_key(email: &str, wanted: &str) -> bool {
+    let trimmed = email.trim();
+    if trimmed.is_ascii() {
+        trimmed.eq_ignore_ascii_case(wanted)
+    } else {
+        validate::email_key(email) == wanted
+    }
+}
+
 /// One subject's part of a register.
 pub struct SubjectView {
     /// A register holding only the subject, its audit events, the description and requests.
@@ -134,7 +146,7 @@ pub fn decode_subject(
             || email.as_deref().is_some_and(|wanted| {
                 key.email
                     .as_deref()
-                    .is_some_and(|e| validate::email_key(e) == wanted)
+                    .is_some_and(|e| same_email_key(e, wanted))
             });
         if matches {
             found.push(subject);
@@ -203,6 +215,58 @@ pub fn decode_subject(
     })
 }
 
+/// The register without its subjects and audit events: the description, the notices and
+/// the requests, with the erasure guard's key and where the trail ends. What a command that
+/// looks at no subject needs (the privacy notice), without parsing every subject.
+pub struct Outline {
+    /// A register with no subjects and no events (for reports, never written).
+    pub register: Register,
+    /// The erasure guard's key and erased ids.
+    pub guard: GuardProbe,
+    /// Where the whole register's audit trail ends, for rollback detection.
+    pub trail: TrailPoint,
+}
+
+/// Decodes the outline of `plaintext`. `None` when it is not of a format read as current,
+/// or does not parse: then the caller decodes it whole, which says what is wrong.
+pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
+    let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
+        Ok(raw) if format::reads_as_current(raw.format) => raw,
+        _ => return None,
+    };
+    let trail = match raw.audit.last() {
+        Some(last) => {
+            let last: AuditEvent = serde_json::from_str(last.get()).ok()?;
+            TrailPoint::of(std::slice::from_ref(&last))
+        }
+        None => TrailPoint::of(&[]),
+    };
+    Some(Outline {
+        register: Register {
+            format: FORMAT_VERSION,
+            encryption: raw.encryption,
+            description: raw.description,
+            notices: raw.notices,
+            subjects: Vec::new(),
+            requests: raw.requests,
+            retained: Vec::new(),
+            tasks: Vec::new(),
+            erased: ErasureGuard {
+                key: String::new(),
+                entries: Vec::new(),
+            },
+            erasures: Vec::new(),
+            breaches: Vec::new(),
+            audit: Vec::new(),
+            unloaded: Default::default(),
+            index: None,
+            upgrade_notes: Vec::new(),
+        },
+        guard: raw.erased,
+        trail,
+    })
+}
+
 fn full_decode(
     plaintext: &[u8],
     selector: &str,
@@ -241,4 +305,65 @@ fn full_decode(
         guard,
         trail,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_key_is_compared_as_validate_makes_it() {
+        for (email, selector) in [
+            ("Niko@Example.FI", "niko@example.fi"),
+            ("  niko@example.fi ", "NIKO@EXAMPLE.FI"),
+            ("niko@example.fi", "niko@example.fin"),
+            ("niko@exämple.fi", "NIKO@EXÄMPLE.FI"),
+            ("niko@xn--exmple-cua.fi", "niko@exämple.fi"),
+            ("niko@exämple.fi", "niko@xn--exmple-cua.fi"),
+            ("NIKO@xn--exmple-cua.fi", "niko@xn--EXMPLE-cua.fi"),
+            ("", ""),
+        ] {
+            let wanted = validate::email_key(selector);
+            assert_eq!(
+                same_email_key(email, &wanted),
+                validate::email_key(email) == wanted,
+                "{email} against {selector}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_outline_has_the_description_requests_and_trail_but_no_subject() {
+        use chrono::{NaiveDate, TimeZone, Utc};
+
+        use crate::core::{Context, SequentialIds, index};
+        let ctx = Context {
+            actor: "tester".into(),
+            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
+            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
+        };
+        let description: Description =
+            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
+        let mut register = format::new_register(
+            description,
+            Encryption {
+                recipients: vec!["age1example".into()],
+                passphrase: false,
+            },
+            &ctx,
+            &mut SequentialIds::default(),
+        );
+        crate::core::generate::fill(&mut register, 3, 1, &ctx).unwrap();
+        let mut plaintext = Vec::new();
+        index::write_register(&mut plaintext, &register).unwrap();
+        let outline = decode_outline(&plaintext).expect("a current register has an outline");
+        assert!(outline.register.subjects.is_empty());
+        assert!(outline.register.audit.is_empty());
+        assert_eq!(outline.register.description, register.description);
+        assert_eq!(outline.register.requests, register.requests);
+        assert_eq!(outline.trail, TrailPoint::of(&register.audit));
+        assert_eq!(outline.guard.key, register.erased.key);
+        assert!(decode_outline(b"{\"format\":1}").is_none());
+        assert!(decode_outline(b"not json").is_none());
+    }
 }

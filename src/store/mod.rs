@@ -119,6 +119,26 @@ impl Store<'_> {
         })
     }
 
+    /// Reads the register's description, notices and requests without parsing its subjects
+    /// or events (see `view::decode_outline`); a register of an older format, or one that
+    /// does not parse, is read whole like `open`, which says what is wrong with it.
+    pub fn open_outline(&self) -> Result<Register> {
+        let (plaintext, _) = self.read_plaintext()?;
+        let Some(outline) = view::decode_outline(&plaintext) else {
+            let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+            self.tell_upgrade(&register, false);
+            let now = TrailPoint::of(&register.audit);
+            self.note_read(&register.erased.key, &now, |seq| {
+                full_hash_at(&register, seq)
+            })?;
+            return Ok(register);
+        };
+        self.note_read(&outline.guard.key, &outline.trail, |seq| {
+            rollback::hash_at(&plaintext, seq)
+        })?;
+        Ok(outline.register)
+    }
+
     /// Reads only what a report on one subject needs (see `core::view`): a partial register
     /// holding that subject and its events. Refuses a restored register like `open_checked`.
     /// Through the index when it holds (`store::indexed`), a few chunks; otherwise a scan.
