@@ -89,18 +89,10 @@ pub struct PurposeInfo {
     pub reason: String,
 }
 
-/// A date as people write it: `10.3.2025` in Finnish, `10 March 2025` in English.
-pub fn people_date(date: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Fi => date.format("%-d.%-m.%Y").to_string(),
-        Lang::En => date.format("%-d %B %Y").to_string(),
-    }
-}
-
 /// Why a purpose applies to the subject or not, in words addressed to them.
 pub fn why_text(why: lawful::Why, lang: Lang) -> String {
     use lawful::Why;
-    let d = |date: NaiveDate| people_date(date, lang);
+    let d = |date: NaiveDate| crate::core::labels::date(date, lang);
     match (lang, why) {
         (Lang::Fi, Why::Restricted { since }) => format!(
             "Tietojesi käsittelyä on rajoitettu {} alkaen (18 artikla): tietoja vain säilytetään.",

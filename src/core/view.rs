@@ -189,30 +189,50 @@ pub fn decode_subject(
         }
     }
     Ok(SubjectView {
-        register: Register {
-            format: FORMAT_VERSION,
-            encryption: raw.encryption,
-            description: raw.description,
-            notices: raw.notices,
-            subjects: vec![subject],
-            requests: raw.requests,
-            retained: Vec::new(),
-            tasks: Vec::new(),
-            erased: ErasureGuard {
-                key: String::new(),
-                entries: Vec::new(),
-            },
-            erasures: Vec::new(),
-            breaches: Vec::new(),
+        register: partial_register(
+            raw.encryption,
+            raw.description,
+            raw.notices,
+            raw.requests,
+            vec![subject],
             audit,
-            unloaded: Default::default(),
-            index: None,
-            upgrade_notes: Vec::new(),
-        },
+        ),
         restored,
         guard: raw.erased,
         trail,
     })
+}
+
+/// A register loaded in part, for reading only: the description, the notices and the
+/// requests, with the given subjects and events and nothing else (never written).
+pub fn partial_register(
+    encryption: Encryption,
+    description: Description,
+    notices: Vec<NoticeVersion>,
+    requests: Vec<Request>,
+    subjects: Vec<Subject>,
+    audit: Vec<AuditEvent>,
+) -> Register {
+    Register {
+        format: FORMAT_VERSION,
+        encryption,
+        description,
+        notices,
+        subjects,
+        requests,
+        retained: Vec::new(),
+        tasks: Vec::new(),
+        erased: ErasureGuard {
+            key: String::new(),
+            entries: Vec::new(),
+        },
+        erasures: Vec::new(),
+        breaches: Vec::new(),
+        audit,
+        unloaded: Default::default(),
+        index: None,
+        upgrade_notes: Vec::new(),
+    }
 }
 
 /// The register without its subjects and audit events: the description, the notices and
@@ -242,26 +262,14 @@ pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
         None => TrailPoint::of(&[]),
     };
     Some(Outline {
-        register: Register {
-            format: FORMAT_VERSION,
-            encryption: raw.encryption,
-            description: raw.description,
-            notices: raw.notices,
-            subjects: Vec::new(),
-            requests: raw.requests,
-            retained: Vec::new(),
-            tasks: Vec::new(),
-            erased: ErasureGuard {
-                key: String::new(),
-                entries: Vec::new(),
-            },
-            erasures: Vec::new(),
-            breaches: Vec::new(),
-            audit: Vec::new(),
-            unloaded: Default::default(),
-            index: None,
-            upgrade_notes: Vec::new(),
-        },
+        register: partial_register(
+            raw.encryption,
+            raw.description,
+            raw.notices,
+            raw.requests,
+            Vec::new(),
+            Vec::new(),
+        ),
         guard: raw.erased,
         trail,
     })

@@ -16,13 +16,10 @@ use serde::de::IgnoredAny;
 
 use crate::core::format;
 use crate::core::index::{self, Entry, Span, TAIL_LEN, Trailer};
-use crate::core::model::{
-    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
-    Request, Subject,
-};
+use crate::core::model::{AuditEvent, Description, Encryption, NoticeVersion, Request, Subject};
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
-use crate::core::view::{SubjectView, quick_key};
+use crate::core::view::{SubjectView, partial_register, quick_key};
 
 use zeroize::Zeroizing;
 
@@ -241,26 +238,14 @@ pub fn subject_view(
     }
 
     Some(SubjectView {
-        register: Register {
-            format: FORMAT_VERSION,
-            encryption: head.encryption,
-            description: head.description,
-            notices: head.notices,
-            subjects: vec![subject],
-            requests: middle.requests,
-            retained: Vec::new(),
-            tasks: Vec::new(),
-            erased: ErasureGuard {
-                key: String::new(),
-                entries: Vec::new(),
-            },
-            erasures: Vec::new(),
-            breaches: Vec::new(),
+        register: partial_register(
+            head.encryption,
+            head.description,
+            head.notices,
+            middle.requests,
+            vec![subject],
             audit,
-            unloaded: Default::default(),
-            index: None,
-            upgrade_notes: Vec::new(),
-        },
+        ),
         restored,
         guard: middle.erased,
         trail,
@@ -300,6 +285,7 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     use super::*;
+    use crate::core::model::Register;
     use crate::core::view::decode_subject;
     use crate::core::{Context, SequentialIds};
     use crate::store::chunks::{Positioned, Reader};
