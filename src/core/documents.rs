@@ -418,7 +418,6 @@ pub fn reply(register: &Register, id: &str, lang: Lang, today: NaiveDate) -> Res
                 frame(Addressee::default(), Body::KeptRecords(Box::new(kept)))
             }
             (_, Some(_)) => frame(Addressee::default(), Body::Acknowledgement),
-            (_, None) if request.subject.is_none() => frame(to, Body::NoData),
             (_, None) => frame(to, Body::NoData),
         });
     };
