@@ -373,7 +373,7 @@ fn rekey(global: &Global, args: &RekeyArgs, passphrase: &dyn PassphraseSource) -
     };
     let ctx = context(global);
     store.rekey(new_passphrase, |register| {
-        crate::core::rekey::rekey(register, &current, new, &ctx)
+        crate::core::rekey::rekey(register, &current, new.clone(), &ctx)
     })?;
     say(format_args!(
         "re-encrypted {}; copies made before now can still be opened with the old keys",
@@ -575,7 +575,7 @@ pub fn apply(store: &Store<'_>, change: Change, ctx: &crate::core::Context) -> R
     }
     let subjects = change.subjects();
     store.update_subjects(&subjects, |register| {
-        change::apply(register, change, ctx, &mut RandomIds)
+        change::apply(register, change.clone(), ctx, &mut RandomIds)
     })
 }
 

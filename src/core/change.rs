@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 
 /// A change a command asks for. `subject` is a selector (id or email); `request` a request
 /// id the change answers.
+#[derive(Clone)]
 pub enum Change {
     Add(Batch),
     Record {

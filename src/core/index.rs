@@ -344,12 +344,12 @@ impl<W: Write + ?Sized> SubjectSink<'_, '_, W> {
     /// A subject as it was read, verbatim, with the hashes of its id and email key.
     pub fn raw(
         &mut self,
-        json_text: &str,
+        json_text: &[u8],
         id_hash: u64,
         email_hash: Option<u64>,
     ) -> io::Result<()> {
         let start = self.separator()?;
-        self.out.write_all(json_text.as_bytes())?;
+        self.out.write_all(json_text)?;
         self.record(start, id_hash, email_hash);
         Ok(())
     }
@@ -383,14 +383,14 @@ impl<W: Write + ?Sized> EventSink<'_, '_, W> {
         Ok(self.out.at)
     }
 
-    fn record(&mut self, start: u64, subject: Option<&str>) {
+    fn record(&mut self, start: u64, subject_hash: Option<u64>) {
         self.last = Span {
             offset: start,
             len: self.out.at - start,
         };
-        if let Some(subject) = subject {
+        if let Some(hash) = subject_hash {
             let entry = Entry {
-                hash: key_hash(subject),
+                hash,
                 offset: start,
                 len: self.last.len,
             };
@@ -402,10 +402,15 @@ impl<W: Write + ?Sized> EventSink<'_, '_, W> {
 
     /// An event as it was read, verbatim.
     pub fn raw(&mut self, json_text: &str) -> io::Result<()> {
+        let subject = event_subject(json_text).map(|s| key_hash(&s));
+        self.raw_known(json_text.as_bytes(), subject)
+    }
+
+    /// An event as it was read, verbatim, whose subject's id hash is already known.
+    pub fn raw_known(&mut self, json_text: &[u8], subject_hash: Option<u64>) -> io::Result<()> {
         let start = self.separator()?;
-        self.out.write_all(json_text.as_bytes())?;
-        let subject = event_subject(json_text);
-        self.record(start, subject.as_deref());
+        self.out.write_all(json_text)?;
+        self.record(start, subject_hash);
         Ok(())
     }
 
@@ -413,14 +418,14 @@ impl<W: Write + ?Sized> EventSink<'_, '_, W> {
     pub fn parsed(&mut self, event: &AuditEvent) -> io::Result<()> {
         let start = self.separator()?;
         json(self.out, event)?;
-        self.record(start, event.subject.as_ref().map(|s| s.0.as_str()));
+        self.record(start, event.subject.as_ref().map(|s| key_hash(&s.0)));
         Ok(())
     }
 }
 
 /// The subject id an event's JSON names, read from its `"subject":` key (no key of a nested
 /// value is called `subject`), or by parsing the event when the text is not compact.
-fn event_subject(raw: &str) -> Option<String> {
+pub(crate) fn event_subject(raw: &str) -> Option<String> {
     const NEEDLE: &[u8] = b"\"subject\":";
     if let Some(at) = memchr::memmem::find(raw.as_bytes(), NEEDLE) {
         let rest = &raw[at + NEEDLE.len()..];

@@ -28,6 +28,7 @@ pub mod rights;
 pub mod rollback;
 pub mod select;
 pub mod sparse;
+pub mod streamed;
 pub mod subjects;
 pub mod upgrade;
 pub mod validate;

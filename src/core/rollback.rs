@@ -111,7 +111,12 @@ pub fn hash_at(plaintext: &[u8], seq: u64) -> Option<String> {
 /// The hash of event `seq` among raw audit events, in order.
 pub fn raw_hash_at(events: &[&RawValue], seq: u64) -> Option<String> {
     let index = usize::try_from(seq.checked_sub(1)?).ok()?;
-    let event: HashOnly = serde_json::from_str(events.get(index)?.get()).ok()?;
+    event_hash(events.get(index)?.get(), seq)
+}
+
+/// The hash of the event `raw`, when it is event `seq`.
+pub fn event_hash(raw: &str, seq: u64) -> Option<String> {
+    let event: HashOnly = serde_json::from_str(raw).ok()?;
     (event.seq == seq).then_some(event.hash)
 }
 

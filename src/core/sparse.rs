@@ -179,7 +179,7 @@ impl Sparse<'_> {
                             sink.parsed(subject)?;
                         }
                     } else {
-                        sink.raw(raw.get(), index::key_hash(id), *email_hash)?;
+                        sink.raw(raw.get().as_bytes(), index::key_hash(id), *email_hash)?;
                     }
                 }
                 let known: HashSet<&str> = self

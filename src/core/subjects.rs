@@ -106,6 +106,7 @@ impl TextOrNumber {
 }
 
 /// A batch of rows to add, with the label each row is named by in errors (`customers.csv row 3`).
+#[derive(Clone)]
 pub struct Batch {
     pub rows: Vec<(String, NewSubject)>,
     /// Admit people who were erased before (they came back as new customers).

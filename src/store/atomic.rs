@@ -54,6 +54,18 @@ pub fn write_with(
     create_new: bool,
     fill: impl FnOnce(&mut File) -> Result<()>,
 ) -> Result<()> {
+    write_then_commit(path, create_new, fill, || Ok(()))
+}
+
+/// Like `write_with`, with `commit` run after the new file is complete and synced and before
+/// it is renamed into place: when `fill` fails, `commit` never runs; when `commit` fails,
+/// the old file stays.
+pub fn write_then_commit(
+    path: &Path,
+    create_new: bool,
+    fill: impl FnOnce(&mut File) -> Result<()>,
+    commit: impl FnOnce() -> Result<()>,
+) -> Result<()> {
     let dir = parent_dir(path);
     let (prefix, suffix) = temporary_name(path);
     // tempfile creates the file with mode 0600 and removes it when dropped unpersisted.
@@ -68,6 +80,7 @@ pub fn write_with(
     temp.as_file()
         .sync_all()
         .map_err(|e| Error::io(temp.path(), e))?;
+    commit()?;
     fault!("store::rename", path);
     if create_new {
         temp.persist_noclobber(path).map_err(|e| {

@@ -86,6 +86,11 @@ impl<'f> Chunks<'f> {
         Ok(Chunks { reader, len })
     }
 
+    /// The reader back, to read on from wherever it is.
+    pub fn into_reader(self) -> Reader<'f> {
+        self.reader
+    }
+
     /// The `len` bytes at `offset`; an error when they are not all inside the plaintext.
     pub fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
         let end = offset.checked_add(len as u64);

@@ -16,10 +16,13 @@ use serde::de::IgnoredAny;
 
 use crate::core::format;
 use crate::core::index::{self, Entry, Span, TAIL_LEN, Trailer};
-use crate::core::model::{AuditEvent, Description, Encryption, NoticeVersion, Request, Subject};
+use crate::core::model::{
+    AuditEvent, Description, Encryption, NoticeVersion, Register, Request, Subject,
+};
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
 use crate::core::view::{SubjectView, partial_register, quick_key};
+use crate::core::{sparse, streamed};
 
 use zeroize::Zeroizing;
 
@@ -64,7 +67,8 @@ impl Plaintext for InMemory<'_> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Head {
-    format: u32,
+    #[serde(rename = "format")]
+    _format: u32,
     encryption: Encryption,
     description: Description,
     notices: Vec<NoticeVersion>,
@@ -96,87 +100,25 @@ pub fn subject_view(
     selector: &str,
     erased: &HashSet<String>,
 ) -> Option<SubjectView> {
-    let total = chunks.size();
-    let tail = chunks
-        .read_at(total.checked_sub(TAIL_LEN as u64)?, TAIL_LEN)
-        .ok()?;
-    let trailer = Trailer::decode(&tail, total)?;
-
-    // The document's head: `{"format":…,"notices":[…]` and a closing brace.
-    let mut head = chunks
-        .read_at(0, usize::try_from(trailer.head_end).ok()?)
-        .ok()?;
+    let frame = frame(chunks)?;
+    let trailer = frame.trailer;
+    let mut head = frame.head;
     head.push(b'}');
     let head: Head = serde_json::from_slice(&head).ok()?;
-    if !format::reads_as_current(head.format) {
-        return None;
-    }
-    if chunks.read_at(trailer.head_end, 13).ok()?.as_slice() != b",\"subjects\":[" {
-        return None;
-    }
-
     // `,"requests":…,"breaches":[…]` as an object of its own.
-    let mut middle = chunks
-        .read_at(
-            trailer.middle.offset,
-            usize::try_from(trailer.middle.len).ok()?,
-        )
-        .ok()?;
-    if !middle.starts_with(b",\"requests\":") {
-        return None;
-    }
+    let mut middle = frame.middle;
     middle[0] = b'{';
     middle.push(b'}');
     let middle: Middle = serde_json::from_slice(&middle).ok()?;
-
-    // The last event, right before the index; the trail ends there.
-    let between = chunks
-        .read_at(
-            trailer.last_event.end(),
-            usize::try_from(
-                trailer
-                    .subjects
-                    .offset
-                    .checked_sub(trailer.last_event.end())?,
-            )
-            .ok()?,
-        )
-        .ok()?;
-    if between.as_slice() != AUDIT_TO_INDEX {
-        return None;
-    }
-    let trail = if trailer.last_event.len == 0 {
-        if chunks
-            .read_at(trailer.last_event.offset.checked_sub(10)?, 10)
-            .ok()?
-            .as_slice()
-            != b",\"audit\":["
-        {
-            return None;
+    let trail = match &frame.last_event {
+        None => TrailPoint::of(&[]),
+        Some(raw) => {
+            let last: AuditEvent = serde_json::from_slice(raw).ok()?;
+            TrailPoint::of(std::slice::from_ref(&last))
         }
-        TrailPoint::of(&[])
-    } else {
-        let before = chunks
-            .read_at(trailer.last_event.offset.checked_sub(1)?, 1)
-            .ok()?;
-        if !matches!(before[0], b',' | b'[') {
-            return None;
-        }
-        let last: AuditEvent = read_json(chunks, trailer.last_event)?;
-        TrailPoint::of(std::slice::from_ref(&last))
     };
-
-    let subjects_area = Span {
-        offset: trailer.head_end + 13,
-        len: trailer.middle.offset.checked_sub(trailer.head_end + 13)?,
-    };
-    let events_area = Span {
-        offset: trailer.middle.end() + 10,
-        len: trailer
-            .last_event
-            .end()
-            .checked_sub(trailer.middle.end() + 10)?,
-    };
+    let subjects_area = frame.subjects_area;
+    let events_area = frame.events_area;
 
     // The subject: every entry under the selector's hashes, each checked.
     let selector = selector.trim();
@@ -250,6 +192,250 @@ pub fn subject_view(
         guard: middle.erased,
         trail,
     })
+}
+
+/// The parts of an indexed document every use of the index needs, each checked to sit
+/// between the keys it belongs to.
+struct Frame {
+    trailer: Trailer,
+    /// `{"format":…,"notices":[…]`, of the current format.
+    head: Zeroizing<Vec<u8>>,
+    /// `,"requests":…,"breaches":[…]`.
+    middle: Zeroizing<Vec<u8>>,
+    /// The last audit event's JSON; `None` when the trail is empty.
+    last_event: Option<Zeroizing<Vec<u8>>>,
+    /// The `subjects` array's contents and its closing bracket.
+    subjects_area: Span,
+    /// The `audit` array's contents (not its closing bracket).
+    events_area: Span,
+}
+
+fn frame(chunks: &mut impl Plaintext) -> Option<Frame> {
+    let total = chunks.size();
+    let tail = chunks
+        .read_at(total.checked_sub(TAIL_LEN as u64)?, TAIL_LEN)
+        .ok()?;
+    let trailer = Trailer::decode(&tail, total)?;
+
+    // The document's head: `{"format":…,"notices":[…]`.
+    let head = chunks
+        .read_at(0, usize::try_from(trailer.head_end).ok()?)
+        .ok()?;
+    #[derive(Deserialize)]
+    struct FormatOnly {
+        format: u32,
+    }
+    let mut format_only = Zeroizing::new(head.to_vec());
+    format_only.push(b'}');
+    let found: FormatOnly = serde_json::from_slice(&format_only).ok()?;
+    if !format::reads_as_current(found.format) {
+        return None;
+    }
+    if chunks.read_at(trailer.head_end, 13).ok()?.as_slice() != b",\"subjects\":[" {
+        return None;
+    }
+    let middle = chunks
+        .read_at(
+            trailer.middle.offset,
+            usize::try_from(trailer.middle.len).ok()?,
+        )
+        .ok()?;
+    if !middle.starts_with(b",\"requests\":") {
+        return None;
+    }
+
+    // The last event, right before the index; the trail ends there.
+    let between = chunks
+        .read_at(
+            trailer.last_event.end(),
+            usize::try_from(
+                trailer
+                    .subjects
+                    .offset
+                    .checked_sub(trailer.last_event.end())?,
+            )
+            .ok()?,
+        )
+        .ok()?;
+    if between.as_slice() != AUDIT_TO_INDEX {
+        return None;
+    }
+    let last_event = if trailer.last_event.len == 0 {
+        if chunks
+            .read_at(trailer.last_event.offset.checked_sub(10)?, 10)
+            .ok()?
+            .as_slice()
+            != b",\"audit\":["
+        {
+            return None;
+        }
+        None
+    } else {
+        let before = chunks
+            .read_at(trailer.last_event.offset.checked_sub(1)?, 1)
+            .ok()?;
+        if !matches!(before[0], b',' | b'[') {
+            return None;
+        }
+        Some(
+            chunks
+                .read_at(
+                    trailer.last_event.offset,
+                    usize::try_from(trailer.last_event.len).ok()?,
+                )
+                .ok()?,
+        )
+    };
+    let subjects_area = Span {
+        offset: trailer.head_end + 13,
+        len: trailer.middle.offset.checked_sub(trailer.head_end + 13)?,
+    };
+    let events_area = Span {
+        offset: trailer.middle.end() + 10,
+        len: trailer
+            .last_event
+            .end()
+            .checked_sub(trailer.middle.end() + 10)?,
+    };
+    Some(Frame {
+        trailer,
+        head,
+        middle,
+        last_event,
+        subjects_area,
+        events_area,
+    })
+}
+
+/// The first pass of a change through the index (see `streamed::Layout::from_index`): the
+/// head, the middle, the last event and the subjects `wanted` names (each hit checked as
+/// `subject_view` checks it) parsed like `sparse::load` parses them, and where every other
+/// subject lies with its hashes. `None` when the index does not hold, or the selectors are
+/// not for the index (`*`): then scan.
+pub fn change_layout(
+    chunks: &mut impl Plaintext,
+    wanted: &[String],
+) -> Option<(Register, streamed::Layout)> {
+    if wanted.iter().any(|w| w.trim() == sparse::ALL_SUBJECTS) {
+        return None;
+    }
+    let frame = frame(chunks)?;
+    let trailer = frame.trailer;
+    let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
+    let wanted_emails: HashSet<String> = wanted
+        .iter()
+        .filter(|w| w.contains('@'))
+        .map(|w| validate::email_key(w))
+        .collect();
+    let selector_hashes: HashSet<u64> = wanted_ids
+        .iter()
+        .map(|id| index::key_hash(id))
+        .chain(wanted_emails.iter().map(|e| index::key_hash(e)))
+        .collect();
+
+    // Every subject entry, grouped by the subject they point at, in document order.
+    let count = usize::try_from(trailer.subjects.count).ok()?;
+    let bytes = chunks
+        .read_at(
+            trailer.subjects.offset,
+            count.checked_mul(index::ENTRY_LEN)?,
+        )
+        .ok()?;
+    let mut entries = bytes
+        .chunks(index::ENTRY_LEN)
+        .map(Entry::decode)
+        .collect::<Option<Vec<Entry>>>()?;
+    drop(bytes);
+    entries.sort_unstable_by_key(|e| (e.offset, e.hash));
+    let mut subjects: Vec<streamed::IndexedSubject> = Vec::with_capacity(entries.len() / 2 + 1);
+    for entry in entries {
+        match subjects.last_mut() {
+            Some(last) if last.span.offset == entry.offset => {
+                if last.span.len != entry.len || last.hashes.1.is_some() {
+                    return None;
+                }
+                last.hashes.1 = Some(entry.hash);
+            }
+            _ => subjects.push(streamed::IndexedSubject {
+                span: entry.span(),
+                hashes: (entry.hash, None),
+                loaded: None,
+            }),
+        }
+    }
+
+    // The wanted subjects: those with a selector's hash that are what the selector asks for.
+    let mut wanted_json: Vec<u8> = Vec::new();
+    for subject in &mut subjects {
+        let (first, second) = subject.hashes;
+        if !selector_hashes.contains(&first)
+            && !second.is_some_and(|h| selector_hashes.contains(&h))
+        {
+            continue;
+        }
+        let span = inside(chunks, subject.span, frame.subjects_area)?;
+        let raw = chunks
+            .read_at(span.offset, usize::try_from(span.len).ok()?)
+            .ok()?;
+        let text = std::str::from_utf8(&raw).ok()?;
+        let key = quick_key(text)?;
+        let is_wanted = wanted_ids.contains(key.id.as_ref())
+            || key
+                .email
+                .as_deref()
+                .is_some_and(|e| wanted_emails.contains(&validate::email_key(e)));
+        if is_wanted {
+            if !wanted_json.is_empty() {
+                wanted_json.push(b',');
+            }
+            wanted_json.extend_from_slice(&raw);
+            subject.loaded = Some(key.id.into_owned());
+        }
+    }
+    let loaded = subjects.iter().filter(|s| s.loaded.is_some()).count();
+    let register = streamed::parse_parts(
+        &frame.head,
+        &wanted_json,
+        &frame.middle,
+        frame
+            .last_event
+            .as_deref()
+            .map_or(&[][..], |e| e.as_slice()),
+        wanted,
+    )?;
+    if register.subjects.len() != loaded {
+        return None;
+    }
+
+    // The array's contents without its closing bracket; the events before the last.
+    let area = frame.subjects_area;
+    if chunks
+        .read_at(area.end().checked_sub(1)?, 1)
+        .ok()?
+        .as_slice()
+        != b"]"
+    {
+        return None;
+    }
+    let subjects_area = Span {
+        offset: area.offset,
+        len: area.len - 1,
+    };
+    let events = frame.events_area;
+    let events_area = match &frame.last_event {
+        Some(_) if trailer.last_event.offset > events.offset => Span {
+            offset: events.offset,
+            // Up to the comma before the last event.
+            len: trailer.last_event.offset - 1 - events.offset,
+        },
+        _ => Span {
+            offset: events.offset,
+            len: 0,
+        },
+    };
+    let layout =
+        streamed::Layout::from_index(subjects, subjects_area, events_area, selector_hashes)?;
+    Some((register, layout))
 }
 
 fn lookup(chunks: &mut impl Plaintext, section: index::Section, hash: u64) -> Option<Vec<Entry>> {

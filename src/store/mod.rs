@@ -10,6 +10,7 @@ pub mod indexed;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+mod pipeline;
 pub mod process;
 pub mod random;
 pub mod state;
@@ -28,6 +29,7 @@ use crate::core::format::{self, DecodeError};
 use crate::core::model::{Encryption, ErasureReceipt, FORMAT_VERSION, Register, SubjectId};
 use crate::core::rollback::{self, TrailPoint, Verdict};
 use crate::core::sparse;
+use crate::core::streamed;
 use crate::core::view::{self, ViewError};
 use crate::error::{Error, Result};
 use keys::{LoadedIdentity, PassphraseSource};
@@ -100,6 +102,31 @@ pub struct Replay {
     pub subject: SubjectId,
     pub erased_on: chrono::NaiveDate,
     pub receipt: Option<ErasureReceipt>,
+}
+
+/// How the write path read the register: in two streamed passes (`core::streamed`), from a
+/// plaintext buffer with only the named subjects parsed (`core::sparse`), or decoded whole
+/// (an older format, or `retention apply`, which reads every subject).
+/// How one attempt of the write path is made.
+struct Attempt<'s> {
+    allow_restored: bool,
+    new_passphrase: Option<SecretString>,
+    subjects: &'s [String],
+    /// Take the register's layout from its index (see `store::indexed::change_layout`).
+    use_index: bool,
+}
+
+/// Why a streamed write stopped.
+enum Streamed {
+    /// The index was found untrue: nothing is written, the change is made again by a scan.
+    Stale,
+    Failed(Error),
+}
+
+enum Loaded<'p, 'f> {
+    Streamed(streamed::Layout, Box<chunks::Reader<'f>>),
+    Sparse(sparse::Sparse<'p>),
+    Whole,
 }
 
 impl Store<'_> {
@@ -377,7 +404,7 @@ impl Store<'_> {
     pub fn update_subjects<T>(
         &self,
         selectors: &[String],
-        change: impl FnOnce(&mut Register) -> Result<T>,
+        mut change: impl FnMut(&mut Register) -> Result<T>,
     ) -> Result<T> {
         self.write(false, None, selectors, |register, _| change(register))
     }
@@ -386,7 +413,7 @@ impl Store<'_> {
     /// accepted, and `change` is given the checked journal to erase them again.
     pub fn replay<T>(
         &self,
-        change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
+        change: impl FnMut(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
         // The journal names the subjects to load; it is read again and checked under the lock.
         let wanted = journal::read(&self.journal_path())?.named_subjects();
@@ -398,7 +425,7 @@ impl Store<'_> {
     pub fn rekey<T>(
         &self,
         new_passphrase: Option<SecretString>,
-        change: impl FnOnce(&mut Register) -> Result<T>,
+        mut change: impl FnMut(&mut Register) -> Result<T>,
     ) -> Result<T> {
         self.write(false, new_passphrase, &[], |register, _| change(register))
     }
@@ -416,17 +443,23 @@ impl Store<'_> {
         Ok((now, before))
     }
 
-    /// The one write path: lock → decrypt → apply → check → encrypt → fsync → rename →
-    /// fsync dir, then record new erasures in the journal. Only the subjects `subjects`
-    /// names are parsed (see `core::sparse`); the rest is copied. A register of an older
-    /// format is decoded whole, upgraded, and written in the current one. The header is
+    /// The one write path: lock → read → apply → check → encrypt → fsync → record new
+    /// erasures in the journal → rename → fsync dir. Only the subjects `subjects` names are
+    /// parsed; the rest is copied (see `core::streamed`, `core::sparse`). A register of an
+    /// older format is decoded whole, upgraded, and written in the current one. The header is
     /// checked before the lock is taken: nobody waits on a writer stuck in a hostile header.
+    ///
+    /// The first attempt takes the register's layout from its index. When the index cannot
+    /// settle the change alone (a hash shared with a subject it did not read, a rollback check
+    /// that needs an older event) or turns out untrue as the new file is written, that
+    /// attempt leaves nothing behind, and `change` is applied again to a register read by a
+    /// scan.
     fn write<T>(
         &self,
         allow_restored: bool,
         new_passphrase: Option<SecretString>,
         subjects: &[String],
-        change: impl FnOnce(&mut Register, &[journal::Erased]) -> Result<T>,
+        mut change: impl FnMut(&mut Register, &[journal::Erased]) -> Result<T>,
     ) -> Result<T> {
         if fs::symlink_metadata(&self.path).is_err() {
             return Err(Error::RegisterMissing {
@@ -438,25 +471,80 @@ impl Store<'_> {
         // Under the lock no other writer is running: a temporary file left now is from a
         // writer that was killed, and holds only ciphertext. Clear it away.
         atomic::remove_stale_temporaries(&self.path);
-        let (plaintext, passphrase) = self.read_plaintext()?;
-        let journal_path = self.journal_path();
-        let raw_journal = journal::read(&journal_path)?;
-        let sparse = sparse::load(&plaintext, subjects).map_err(|e| self.decode_error(e))?;
-        let (mut register, sparse_rest) = match sparse {
-            Some((register, sparse)) => (register, Some(sparse)),
+        let attempt = Attempt {
+            allow_restored,
+            new_passphrase: new_passphrase.clone(),
+            subjects,
+            use_index: true,
+        };
+        match self.write_once(attempt, &mut change)? {
+            Some(outcome) => Ok(outcome),
             None => {
-                let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
-                self.tell_upgrade(&register, true);
-                (register, None)
+                let attempt = Attempt {
+                    allow_restored,
+                    new_passphrase,
+                    subjects,
+                    use_index: false,
+                };
+                self.write_once(attempt, &mut change)?
+                    .ok_or_else(|| self.corrupt("its layout changed while it was being written"))
+            }
+        }
+    }
+
+    /// One attempt of `write`, under the lock. `Ok(None)` when it must be made again without
+    /// the index; nothing was written then.
+    fn write_once<T>(
+        &self,
+        attempt: Attempt<'_>,
+        change: &mut impl FnMut(&mut Register, &[journal::Erased]) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let subjects = attempt.subjects;
+        let (file, size) = self.open_checked_file()?;
+        self.read_identity.set(file_identity(&file));
+        let threaded = size >= PARALLEL_FROM_BYTES
+            && std::thread::available_parallelism().map_or(1, |n| n.get()) > 1;
+        let streamed = match attempt.use_index {
+            true => self.index_for_change(&file, subjects),
+            false => None,
+        };
+        let from_index = streamed.is_some();
+        let streamed = streamed.or_else(|| self.scan_for_change(&file, subjects, threaded));
+        let plaintext: Zeroizing<Vec<u8>>;
+        let mut passphrase = None;
+        let journal_path = self.journal_path();
+        let raw_journal;
+        let (mut register, mut loaded) = match streamed {
+            Some((register, layout, reader)) => {
+                raw_journal = journal::read(&journal_path)?;
+                (register, Loaded::Streamed(layout, Box::new(reader)))
+            }
+            None => {
+                let read = self.read_plaintext()?;
+                plaintext = read.0;
+                passphrase = read.1;
+                raw_journal = journal::read(&journal_path)?;
+                match sparse::load(&plaintext, subjects).map_err(|e| self.decode_error(e))? {
+                    Some((register, sparse)) => (register, Loaded::Sparse(sparse)),
+                    None => {
+                        let register =
+                            format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+                        self.tell_upgrade(&register, true);
+                        (register, Loaded::Whole)
+                    }
+                }
             }
         };
         let guard_key = register.erased.key.clone();
         let before = TrailPoint::of(&register.audit);
-        self.refuse_rollback(&guard_key, &before, |seq| match &sparse_rest {
-            Some(sparse) => sparse
-                .event_hash(seq)
-                .or_else(|| (seq == before.count).then(|| before.head.clone())),
-            None => full_hash_at(&register, seq),
+        if from_index && self.needs_older_event(&guard_key, &before)? {
+            return Ok(None);
+        }
+        let last = |seq: u64| (seq == before.count).then(|| before.head.clone());
+        self.refuse_rollback(&guard_key, &before, |seq| match &loaded {
+            Loaded::Streamed(layout, _) => layout.event_hash(seq).or_else(|| last(seq)),
+            Loaded::Sparse(sparse) => sparse.event_hash(seq).or_else(|| last(seq)),
+            Loaded::Whole => full_hash_at(&register, seq),
         })?;
         let checked = {
             let vouched: HashSet<&str> = register
@@ -468,13 +556,28 @@ impl Store<'_> {
             self.check_journal(&raw_journal, &guard_key, |id| vouched.contains(id))?
         };
         let journal = &checked.entries;
-        if !allow_restored {
-            match &sparse_rest {
-                Some(sparse) => self.refuse_restored_ids(sparse.subject_ids(), journal)?,
-                None => self.refuse_restored(&register, journal)?,
+        if let Loaded::Streamed(layout, _) = &loaded
+            && layout.may_collide(&register, journal.iter().map(|e| e.subject.0.as_str()))
+        {
+            return Ok(None);
+        }
+        if !attempt.allow_restored {
+            match &loaded {
+                Loaded::Streamed(layout, _) => {
+                    self.refuse_restored_ids(layout.subject_ids(&register.unloaded), journal)?
+                }
+                Loaded::Sparse(sparse) => {
+                    self.refuse_restored_ids(sparse.subject_ids(), journal)?
+                }
+                Loaded::Whole => self.refuse_restored(&register, journal)?,
             }
         }
         let outcome = change(&mut register, journal)?;
+        if let Loaded::Streamed(layout, _) = &loaded
+            && layout.may_collide(&register, [])
+        {
+            return Ok(None);
+        }
         format::check(&register).map_err(Error::Refused)?;
         let known: HashSet<&str> = journal.iter().map(|e| e.subject.0.as_str()).collect();
         let new: Vec<journal::Erased> = register
@@ -487,30 +590,48 @@ impl Store<'_> {
                 on: e.on,
             })
             .collect();
-        // The journal is written first: a crash between the two leaves the old register with
-        // the erasure already journalled, which every command then refuses until
-        // `erase --replay` completes it. The other order could lose the journal entry, and
-        // with it the protection against restoring an old backup.
-        let journal_key = derived_keys::journal_key(&guard_key);
-        journal::record(&journal_path, &journal_key, &checked, &new)?;
-        let passphrase = new_passphrase.or(passphrase);
+        let passphrase = attempt.new_passphrase.or(passphrase);
         // The new file is about as large as the old one.
-        let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         let bar = progress_bar(self.progress, size, "encrypting");
-        let written = atomic::write_with(&self.path, false, |file| {
-            let output = bar.wrap_write(file);
-            match sparse_rest {
-                Some(sparse) => encrypt_with(
-                    &register.encryption,
-                    passphrase.as_ref(),
-                    output,
-                    |plaintext| sparse.write_json(&register, plaintext),
-                )
-                .map(|_| ()),
-                None => encrypt_to(&register, passphrase.as_ref(), output).map(|_| ()),
-            }
-        });
+        let stale = std::cell::Cell::new(false);
+        let written = atomic::write_then_commit(
+            &self.path,
+            false,
+            |file| {
+                let output = bar.wrap_write(file);
+                let passphrase = passphrase.as_ref();
+                match &mut loaded {
+                    Loaded::Streamed(layout, reader) => self
+                        .write_streamed(layout, reader, &register, passphrase, output, threaded)
+                        .map_err(|e| match e {
+                            Streamed::Stale => {
+                                stale.set(true);
+                                self.corrupt("its index does not describe it")
+                            }
+                            Streamed::Failed(e) => e,
+                        }),
+                    Loaded::Sparse(sparse) => {
+                        encrypt_with(&register.encryption, passphrase, output, |plaintext| {
+                            sparse.write_json(&register, plaintext)
+                        })
+                        .map(|_| ())
+                    }
+                    Loaded::Whole => encrypt_to(&register, passphrase, output).map(|_| ()),
+                }
+            },
+            // The journal is written before the rename: a crash between the two leaves the
+            // old register with the erasure already journalled, which every command then
+            // refuses until `erase --replay` completes it. The other order could lose the
+            // journal entry, and with it the protection against restoring an old backup.
+            || {
+                let journal_key = derived_keys::journal_key(&guard_key);
+                journal::record(&journal_path, &journal_key, &checked, &new)
+            },
+        );
         bar.finish_and_clear();
+        if stale.get() && from_index {
+            return Ok(None);
+        }
         written.map_err(|e| match e {
             // The encryptor names its output `<output>`: here it is the register's new copy.
             Error::Io { path, source } if path == Path::new("<output>") => Error::Io {
@@ -520,7 +641,121 @@ impl Store<'_> {
             other => other,
         })?;
         self.remember(&register.erased.key, &TrailPoint::of(&register.audit));
-        Ok(outcome)
+        Ok(Some(outcome))
+    }
+
+    /// True when the rollback check of a register whose trail ends at `now` needs the hash
+    /// of an earlier event, which a layout read from the index does not have.
+    fn needs_older_event(&self, guard_key: &str, now: &TrailPoint) -> Result<bool> {
+        let id = derived_keys::register_id(guard_key);
+        Ok(state::load(&id)?.is_some_and(|seen| seen.count > 0 && seen.count < now.count))
+    }
+
+    /// The first pass of a streamed write through the register's index (see
+    /// `store::indexed::change_layout`): a few chunks instead of the file.
+    fn index_for_change<'f>(
+        &self,
+        file: &'f fs::File,
+        subjects: &[String],
+    ) -> Option<(Register, streamed::Layout, chunks::Reader<'f>)> {
+        if self.identities.is_empty() || !chunks::is_binary_age(file) {
+            return None;
+        }
+        let reader = self.stream_reader(file)?;
+        let mut chunks = chunks::Chunks::new(reader).ok()?;
+        let (register, layout) = indexed::change_layout(&mut chunks, subjects)?;
+        let mut reader = chunks.into_reader();
+        reader.rewind().ok()?;
+        Some((register, layout, reader))
+    }
+
+    /// The first pass of a streamed write (see `core::streamed`), over `file`, read ahead on
+    /// another thread when `threaded`. `None` when the register cannot be changed that way
+    /// (passphrase-encrypted, armored, of an older format, or not as this version writes it),
+    /// or does not read: the caller then reads it whole, which reports what is wrong.
+    fn scan_for_change<'f>(
+        &self,
+        file: &'f fs::File,
+        subjects: &[String],
+        threaded: bool,
+    ) -> Option<(Register, streamed::Layout, chunks::Reader<'f>)> {
+        if self.identities.is_empty() || !chunks::is_binary_age(file) {
+            return None;
+        }
+        let mut reader = self.stream_reader(file)?;
+        // The rollback check needs the hash of the event this machine saw last.
+        let asked = |guard_key: &str| {
+            let id = derived_keys::register_id(guard_key);
+            state::load(&id).ok().flatten().map(|seen| seen.count)
+        };
+        let scanned = if threaded {
+            pipeline::read_through(&mut reader, |plaintext| {
+                streamed::scan(plaintext, subjects, asked)
+            })
+        } else {
+            streamed::scan(&mut reader, subjects, asked)
+        };
+        let (register, layout) = scanned.ok()??;
+        reader.rewind().ok()?;
+        Some((register, layout, reader))
+    }
+
+    /// The second pass of a streamed write: the new register, from `reader` (the old one's
+    /// plaintext, rewound) and `register`, encrypted into `output`. When `threaded`, the old
+    /// file is decrypted and the new one encrypted on two other threads.
+    fn write_streamed(
+        &self,
+        layout: &streamed::Layout,
+        reader: &mut chunks::Reader<'_>,
+        register: &Register,
+        passphrase: Option<&SecretString>,
+        output: impl Write + Send,
+        threaded: bool,
+    ) -> std::result::Result<(), Streamed> {
+        let old_error = |e: io::Error| {
+            if streamed::is_stale(&e) {
+                Streamed::Stale
+            } else if pipeline::is_unreadable(&e) {
+                Streamed::Failed(self.corrupt("the encrypted content is damaged or truncated"))
+            } else {
+                Streamed::Failed(Error::io(&self.path, e))
+            }
+        };
+        let mut reader = pipeline::Unreadable(reader);
+        if !threaded {
+            let failed = std::cell::Cell::new(None);
+            return encrypt_with(&register.encryption, passphrase, output, |plaintext| {
+                layout
+                    .write_json(&mut reader, register, plaintext)
+                    .map_err(|e| {
+                        if streamed::is_stale(&e) || pipeline::is_unreadable(&e) {
+                            failed.set(Some(old_error(e)));
+                            return io::Error::other("the old register could not be read");
+                        }
+                        e
+                    })
+            })
+            .map(|_| ())
+            .map_err(|e| failed.take().unwrap_or(Streamed::Failed(e)));
+        }
+        pipeline::read_through(&mut reader, |old| {
+            let (produced, encrypted) = pipeline::write_through(
+                |plaintext| layout.write_json(old, register, plaintext),
+                |new| {
+                    encrypt_with(&register.encryption, passphrase, output, |w| {
+                        new.drain_into(w)
+                    })
+                },
+            );
+            match (produced, encrypted) {
+                (Ok(()), encrypted) => encrypted.map(|_| ()).map_err(Streamed::Failed),
+                // The encryptor stopped first (the disk is full, say): its error says why.
+                (Err(e), Err(encrypted)) if e.kind() == pipeline::CONSUMER_STOPPED => {
+                    Err(Streamed::Failed(encrypted))
+                }
+                (Err(e), _) => Err(old_error(e)),
+            }
+        })
     }
 
     /// Says on stderr what upgrading an older format did, once per note.

@@ -1,0 +1,319 @@
+//! Threads for a streamed write on a large register: one decrypts the old file ahead of the
+//! code that reads it, another encrypts the new plaintext behind the code that writes it, so
+//! that the two cores share the cryptography. Blocks pass through bounded channels: memory
+//! stays at a few blocks, each zeroed when dropped.
+
+use std::io::{self, Read, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use zeroize::Zeroizing;
+
+const BLOCK: usize = 256 * 1024;
+
+/// Blocks in flight between two threads.
+const DEPTH: usize = 8;
+
+type Block = Zeroizing<Vec<u8>>;
+
+enum Message {
+    Data(Block),
+    Failed(io::Error),
+    /// The producer finished: without it a closed channel is an error, never an end.
+    End,
+}
+
+/// The kind of error a producer gets when its consumer stopped first (the consumer's own
+/// error is then the one to report).
+pub const CONSUMER_STOPPED: io::ErrorKind = io::ErrorKind::BrokenPipe;
+
+/// The error of a reader wrapped in `Unreadable`; see `is_unreadable`.
+#[derive(Debug)]
+struct UnreadableError(io::Error);
+
+impl std::fmt::Display for UnreadableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the old register could not be read: {}", self.0)
+    }
+}
+
+impl std::error::Error for UnreadableError {}
+
+/// A reader whose errors say they are its own: in a pipeline that reads one file and writes
+/// another, a damaged old file is told apart from a failing new one.
+pub struct Unreadable<R>(pub R);
+
+impl<R: Read> Read for Unreadable<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), UnreadableError(e)))
+    }
+}
+
+/// True when `error` came from a reader wrapped in `Unreadable`.
+pub fn is_unreadable(error: &io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<UnreadableError>())
+}
+
+/// Reads, in order, what another thread sends.
+pub struct Incoming {
+    rx: Receiver<Message>,
+    block: Block,
+    at: usize,
+    ended: bool,
+}
+
+impl Incoming {
+    fn new(rx: Receiver<Message>) -> Self {
+        Incoming {
+            rx,
+            block: Zeroizing::new(Vec::new()),
+            at: 0,
+            ended: false,
+        }
+    }
+
+    /// The next block, or `None` at the end.
+    fn next_block(&mut self) -> io::Result<Option<Block>> {
+        if self.ended {
+            return Ok(None);
+        }
+        match self.rx.recv() {
+            Ok(Message::Data(block)) => Ok(Some(block)),
+            Ok(Message::Failed(error)) => Err(error),
+            Ok(Message::End) => {
+                self.ended = true;
+                Ok(None)
+            }
+            Err(_) => Err(io::Error::other(
+                "a streaming thread stopped before its end",
+            )),
+        }
+    }
+
+    /// Writes everything still to come into `out`, block by block.
+    pub fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.block[self.at..])?;
+        self.at = self.block.len();
+        while let Some(block) = self.next_block()? {
+            out.write_all(&block)?;
+        }
+        Ok(())
+    }
+}
+
+impl Read for Incoming {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.block.len() {
+            match self.next_block()? {
+                Some(block) => {
+                    self.block = block;
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.block.len() - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Sends what is written to another thread, a block at a time.
+struct Outgoing {
+    tx: SyncSender<Message>,
+    block: Block,
+}
+
+impl Outgoing {
+    fn send(&mut self, message: Message) -> io::Result<()> {
+        self.tx
+            .send(message)
+            .map_err(|_| io::Error::new(CONSUMER_STOPPED, "the encrypting thread stopped"))
+    }
+
+    fn flush_block(&mut self) -> io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.block, new_block());
+        self.send(Message::Data(full))
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.flush_block()?;
+        self.send(Message::End)
+    }
+}
+
+fn new_block() -> Block {
+    Zeroizing::new(Vec::with_capacity(BLOCK))
+}
+
+impl Write for Outgoing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = buf.len().min(BLOCK - self.block.len());
+        self.block.extend_from_slice(&buf[..n]);
+        if self.block.len() == BLOCK {
+            self.flush_block()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `consume` on what `reader` yields, read on another thread ahead of it. `consume` may
+/// stop early; the reading thread then stops too.
+pub fn read_through<R: Read + Send, T>(
+    reader: &mut R,
+    consume: impl FnOnce(&mut Incoming) -> T,
+) -> T {
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(DEPTH);
+        scope.spawn(move || {
+            loop {
+                let mut block = Zeroizing::new(vec![0u8; BLOCK]);
+                let mut filled = 0;
+                while filled < BLOCK {
+                    match reader.read(&mut block[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let _ = tx.send(Message::Failed(e));
+                            return;
+                        }
+                    }
+                }
+                if filled == 0 {
+                    let _ = tx.send(Message::End);
+                    return;
+                }
+                block.truncate(filled);
+                if tx.send(Message::Data(block)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut incoming = Incoming::new(rx);
+        // Dropping `incoming` as `consume` returns unblocks a reader waiting to send.
+        consume(&mut incoming)
+    })
+}
+
+/// Runs `produce` here and `consume` on another thread, which reads what `produce` writes.
+/// `consume` reaches the end of its input only when `produce` succeeded, so it can never
+/// complete a cut-off output. When `consume` stops first, `produce` fails with
+/// `CONSUMER_STOPPED`, and `consume`'s result says why.
+pub fn write_through<T: Send>(
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    consume: impl FnOnce(&mut Incoming) -> T + Send,
+) -> (io::Result<()>, T) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(DEPTH);
+        let consumer = scope.spawn(move || consume(&mut Incoming::new(rx)));
+        let mut outgoing = Outgoing {
+            tx,
+            block: new_block(),
+        };
+        let produced = match produce(&mut outgoing) {
+            Ok(()) => outgoing.finish(),
+            Err(error) => {
+                // Closed without `End`: the consumer's input fails.
+                drop(outgoing);
+                Err(error)
+            }
+        };
+        let consumed = match consumer.join() {
+            Ok(consumed) => consumed,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (produced, consumed)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn what_goes_through_comes_out_whole_at_every_size() {
+        for len in [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 5] {
+            let input = data(len);
+            let mut reader = input.as_slice();
+            let read = read_through(&mut reader, |incoming| {
+                let mut out = Vec::new();
+                incoming.read_to_end(&mut out).map(|_| out)
+            });
+            assert_eq!(read.unwrap(), input, "read_through, {len} bytes");
+            let (produced, consumed) = write_through(
+                |w| w.write_all(&input),
+                |incoming| {
+                    let mut out = Vec::new();
+                    incoming.drain_into(&mut out).map(|()| out)
+                },
+            );
+            produced.unwrap();
+            assert_eq!(consumed.unwrap(), input, "write_through, {len} bytes");
+        }
+    }
+
+    #[test]
+    fn a_failed_producer_never_looks_finished() {
+        let (produced, consumed) = write_through(
+            |w| {
+                w.write_all(&data(2 * BLOCK))?;
+                Err(io::Error::other("the old register could not be read"))
+            },
+            |incoming| {
+                let mut out = Vec::new();
+                incoming.drain_into(&mut out)
+            },
+        );
+        assert!(produced.is_err());
+        assert!(
+            consumed.is_err(),
+            "the consumer saw an end that did not happen"
+        );
+    }
+
+    #[test]
+    fn a_stopped_consumer_stops_the_producer() {
+        let (produced, consumed) = write_through(
+            |w| {
+                for _ in 0..64 {
+                    w.write_all(&data(BLOCK))?;
+                }
+                Ok(())
+            },
+            |_| Err::<(), _>(io::Error::other("disk full")),
+        );
+        assert_eq!(produced.unwrap_err().kind(), CONSUMER_STOPPED);
+        assert!(consumed.is_err());
+    }
+
+    #[test]
+    fn a_reader_error_reaches_the_consumer() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("damaged chunk"))
+            }
+        }
+        let result = read_through(&mut Failing, |incoming| {
+            let mut out = Vec::new();
+            incoming.read_to_end(&mut out)
+        });
+        assert!(result.is_err());
+    }
+}
