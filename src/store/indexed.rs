@@ -471,7 +471,10 @@ mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
     use super::*;
-    use crate::core::model::Register;
+    use crate::core::change::{Change, apply};
+    use crate::core::model::{Register, RestrictionGround};
+    use crate::core::record::Fact;
+    use crate::core::subjects::{Batch, NewSubject};
     use crate::core::view::decode_subject;
     use crate::core::{Context, SequentialIds};
     use crate::store::chunks::{Positioned, Reader};
@@ -639,5 +642,206 @@ mod tests {
         let at = plaintext.len() - 5;
         plaintext[at] = b'z';
         assert!(view_of(&plaintext, "nobody", &[]).is_none());
+    }
+    /// What a change writes, made three ways: through the index (`None` when the index path
+    /// declines or must hand over to a scan), through the streamed scan, and on the whole
+    /// register in memory. Errors of the change are compared too.
+    fn written_three_ways(
+        plaintext: &[u8],
+        make: impl Fn() -> Change,
+    ) -> (
+        Option<Vec<u8>>,
+        Result<Vec<u8>, String>,
+        Result<Vec<u8>, String>,
+    ) {
+        let subjects = make().subjects();
+        let mut ids = SequentialIds(1_000_000);
+        let full = {
+            let mut register = format::decode(plaintext).unwrap();
+            apply(&mut register, make(), &ctx(), &mut ids)
+                .map(|_| {
+                    let mut out = Vec::new();
+                    index::write_register(&mut out, &register).unwrap();
+                    out
+                })
+                .map_err(|e| e.to_string())
+        };
+        let mut ids = SequentialIds(1_000_000);
+        let scanned = {
+            let (mut register, layout) = streamed::scan(plaintext, &subjects, |_| None)
+                .unwrap()
+                .expect("the scan reads a register this version wrote");
+            apply(&mut register, make(), &ctx(), &mut ids)
+                .map(|_| {
+                    format::check(&register).unwrap();
+                    let mut out = Vec::new();
+                    layout.write_json(plaintext, &register, &mut out).unwrap();
+                    out
+                })
+                .map_err(|e| e.to_string())
+        };
+        let mut ids = SequentialIds(1_000_000);
+        let indexed = change_layout(&mut InMemory(plaintext), &subjects).and_then(
+            |(mut register, layout)| {
+                apply(&mut register, make(), &ctx(), &mut ids).ok()?;
+                if layout.may_collide(&register, []) {
+                    return None;
+                }
+                let mut out = Vec::new();
+                layout.write_json(plaintext, &register, &mut out).ok()?;
+                Some(out)
+            },
+        );
+        (indexed, scanned, full)
+    }
+
+    #[test]
+    fn streamed_changes_write_what_changes_in_memory_write() {
+        let register = register(300);
+        let plaintext = indexed_plaintext(&register);
+        let third = register.subjects[3].id.0.clone();
+        let email = register.subjects[150].email.clone().unwrap();
+        let changes: Vec<Box<dyn Fn() -> Change>> = vec![
+            Box::new(|| Change::Record {
+                subject: email.to_uppercase(),
+                fact: Fact::Note("a note".into()),
+            }),
+            Box::new(|| Change::Erase {
+                subject: third.clone(),
+                reason: "Art. 17(1)(a)".into(),
+                request: None,
+            }),
+            Box::new(|| Change::Restrict {
+                subject: third.clone(),
+                ground: RestrictionGround::Accuracy,
+                request: None,
+            }),
+            Box::new(|| {
+                Change::Add(Batch {
+                    rows: vec![(
+                        "row".into(),
+                        NewSubject {
+                            name: Some("New Person".into()),
+                            email: Some("someone.new@example.fi".into()),
+                            ..NewSubject::default()
+                        },
+                    )],
+                    readmit: false,
+                })
+            }),
+        ];
+        for make in &changes {
+            let (indexed, scanned, full) = written_three_ways(&plaintext, make);
+            let full = full.expect("the change applies");
+            assert_eq!(scanned.as_deref(), Ok(full.as_slice()), "the scan");
+            assert_eq!(indexed.as_deref(), Some(full.as_slice()), "the index");
+        }
+        // Without an index the scan still streams; the index path declines.
+        let without = serde_json::to_vec(&register).unwrap();
+        let (indexed, scanned, full) = written_three_ways(&without, &changes[0]);
+        assert!(indexed.is_none());
+        assert_eq!(scanned, full);
+    }
+
+    #[test]
+    fn a_duplicate_the_index_only_hashes_goes_to_the_scan() {
+        let register = register(50);
+        let plaintext = indexed_plaintext(&register);
+        let taken = register.subjects[20].email.clone().unwrap();
+        let (indexed, scanned, full) = written_three_ways(&plaintext, || {
+            Change::Add(Batch {
+                rows: vec![(
+                    "row".into(),
+                    NewSubject {
+                        name: Some("Again".into()),
+                        email: Some(taken.to_uppercase()),
+                        ..NewSubject::default()
+                    },
+                )],
+                readmit: false,
+            })
+        });
+        assert!(
+            indexed.is_none(),
+            "the index path must not decide a duplicate"
+        );
+        assert!(full.is_err());
+        assert_eq!(
+            scanned, full,
+            "the scan refuses it as the whole register does"
+        );
+    }
+
+    #[test]
+    fn an_index_made_untrue_by_a_hand_edit_stops_the_write() {
+        let register = register(60);
+        let plaintext = indexed_plaintext(&register);
+        let wanted = vec![register.subjects[10].id.0.clone()];
+        // `age -d | sed | age -e` that keeps every length: the index still looks whole.
+        let email = register.subjects[40].email.clone().unwrap();
+        let at = memchr::memmem::find(&plaintext, email.as_bytes()).unwrap();
+        let mut edited = plaintext.clone();
+        edited[at] = if edited[at] == b'x' { b'y' } else { b'x' };
+        let (partial, layout) =
+            change_layout(&mut InMemory(&edited), &wanted).expect("the index looks whole");
+        let error = layout
+            .write_json(edited.as_slice(), &partial, &mut Vec::new())
+            .unwrap_err();
+        assert!(streamed::is_stale(&error));
+        // The scan takes the edit as it is.
+        let (partial, layout) = streamed::scan(edited.as_slice(), &wanted, |_| None)
+            .unwrap()
+            .unwrap();
+        let mut out = Vec::new();
+        layout
+            .write_json(edited.as_slice(), &partial, &mut out)
+            .unwrap();
+        let written = format::decode(&out).unwrap();
+        assert_eq!(written.subjects, format::decode(&edited).unwrap().subjects);
+    }
+
+    #[test]
+    fn the_scan_declines_what_it_does_not_expect() {
+        let register = register(5);
+        let plaintext = indexed_plaintext(&register);
+        let none: Vec<String> = Vec::new();
+        // Pretty-printed in the register's own key order.
+        let pretty = serde_json::to_vec_pretty(&register).unwrap();
+        assert!(
+            streamed::scan(pretty.as_slice(), &none, |_| None)
+                .unwrap()
+                .is_some(),
+            "white space is JSON too"
+        );
+        // Keys in another order (here sorted, as `serde_json::Value` keeps them) are for the
+        // whole decode.
+        let sorted =
+            serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&plaintext).unwrap())
+                .unwrap();
+        assert!(
+            streamed::scan(sorted.as_slice(), &none, |_| None)
+                .unwrap()
+                .is_none()
+        );
+        let mut document: serde_json::Value = serde_json::from_slice(&plaintext).unwrap();
+        let first = document["subjects"][0].clone();
+        document["subjects"].as_array_mut().unwrap().push(first);
+        let doubled = serde_json::to_vec(&document).unwrap();
+        assert!(
+            streamed::scan(doubled.as_slice(), &none, |_| None)
+                .unwrap()
+                .is_none(),
+            "a duplicate id is for the whole decode to report"
+        );
+        let cut = &plaintext[..plaintext.len() - 3];
+        assert!(streamed::scan(cut, &none, |_| None).unwrap().is_none());
+        let mut reordered = plaintext.clone();
+        let key = memchr::memmem::find(&reordered, b"\"requests\"").unwrap();
+        reordered[key + 1] = b'R';
+        assert!(
+            streamed::scan(reordered.as_slice(), &none, |_| None)
+                .unwrap()
+                .is_none()
+        );
     }
 }
