@@ -643,17 +643,15 @@ mod tests {
         plaintext[at] = b'z';
         assert!(view_of(&plaintext, "nobody", &[]).is_none());
     }
+    type Written = Result<Vec<u8>, String>;
+
     /// What a change writes, made three ways: through the index (`None` when the index path
     /// declines or must hand over to a scan), through the streamed scan, and on the whole
     /// register in memory. Errors of the change are compared too.
     fn written_three_ways(
         plaintext: &[u8],
         make: impl Fn() -> Change,
-    ) -> (
-        Option<Vec<u8>>,
-        Result<Vec<u8>, String>,
-        Result<Vec<u8>, String>,
-    ) {
+    ) -> (Option<Vec<u8>>, Written, Written) {
         let subjects = make().subjects();
         let mut ids = SequentialIds(1_000_000);
         let full = {
