@@ -111,7 +111,8 @@ impl Trailer {
     fn encode(&self) -> Vec<u8> {
         let mut out = TRAILER_MAGIC.to_vec();
         for field in self.fields() {
-            out.extend_from_slice(format!(":{:012x}", field.min(FIELD_MAX)).as_bytes());
+            out.push(b':');
+            push_hex(&mut out, field.min(FIELD_MAX), 12);
         }
         out
     }
@@ -199,11 +200,21 @@ impl Trailer {
 }
 
 fn parse_hex(hex: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(hex).ok()?;
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.is_empty() || hex.len() > 16 {
         return None;
     }
-    u64::from_str_radix(text, 16).ok()
+    hex.iter().try_fold(0u64, |value, &digit| {
+        Some(value << 4 | u64::from(char::from(digit).to_digit(16)?))
+    })
+}
+
+/// Appends the `width` lowest hex digits of `value` (an index writes a few hundred
+/// thousand numbers: no formatting machinery per number).
+fn push_hex(out: &mut Vec<u8>, value: u64, width: u32) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for i in (0..width).rev() {
+        out.push(DIGITS[((value >> (4 * i)) & 0xf) as usize]);
+    }
 }
 
 /// One entry of a section.
@@ -216,10 +227,11 @@ pub struct Entry {
 
 impl Entry {
     fn encode(&self, out: &mut Vec<u8>) {
-        // A span too large for its field is left out: a lookup then misses and scans.
-        out.extend_from_slice(
-            format!("{:016x}{:012x}{:08x}", self.hash, self.offset, self.len).as_bytes(),
-        );
+        // A span too large for its field is left out (see `fits`): a lookup then misses
+        // and scans.
+        push_hex(out, self.hash, 16);
+        push_hex(out, self.offset, 12);
+        push_hex(out, self.len, 8);
     }
 
     /// Parses one `ENTRY_LEN`-byte entry.
@@ -402,7 +414,7 @@ impl<W: Write + ?Sized> EventSink<'_, '_, W> {
 
     /// An event as it was read, verbatim.
     pub fn raw(&mut self, json_text: &str) -> io::Result<()> {
-        let subject = event_subject(json_text).map(|s| key_hash(&s));
+        let subject = event_subject(json_text.as_bytes()).map(|s| key_hash(&s));
         self.raw_known(json_text.as_bytes(), subject)
     }
 
@@ -425,16 +437,17 @@ impl<W: Write + ?Sized> EventSink<'_, '_, W> {
 
 /// The subject id an event's JSON names, read from its `"subject":` key (no key of a nested
 /// value is called `subject`), or by parsing the event when the text is not compact.
-pub(crate) fn event_subject(raw: &str) -> Option<String> {
-    const NEEDLE: &[u8] = b"\"subject\":";
-    if let Some(at) = memchr::memmem::find(raw.as_bytes(), NEEDLE) {
-        let rest = &raw[at + NEEDLE.len()..];
-        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Option<String>>();
+pub(crate) fn event_subject(raw: &[u8]) -> Option<String> {
+    static KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\"subject\":"));
+    if let Some(at) = KEY.find(raw) {
+        let rest = &raw[at + KEY.needle().len()..];
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<Option<String>>();
         if let Some(Ok(subject)) = values.next() {
             return subject;
         }
     }
-    serde_json::from_str::<AuditEvent>(raw)
+    serde_json::from_slice::<AuditEvent>(raw)
         .ok()
         .and_then(|e| e.subject.map(|s| s.0))
 }

@@ -588,16 +588,16 @@ fn event(
     if raw.first() != Some(&b'{') {
         return false;
     }
-    let Ok(text) = std::str::from_utf8(raw) else {
-        return false;
-    };
     if asked == Some(seq) {
+        let Ok(text) = std::str::from_utf8(raw) else {
+            return false;
+        };
         layout.asked_hash = rollback::event_hash(text, seq).map(|hash| (seq, hash));
     }
     if let Events::Known(events) = &mut layout.events {
         events.push(EventSlot {
             span: span_of(offset, raw),
-            subject_hash: index::event_subject(text).map(|s| index::key_hash(&s)),
+            subject_hash: index::event_subject(raw).map(|s| index::key_hash(&s)),
         });
     }
     collected.last_event.clear();
@@ -817,8 +817,7 @@ impl Layout {
                             let Some((_, raw)) = old.value()? else {
                                 return Err(stale());
                             };
-                            let text = std::str::from_utf8(raw).map_err(|_| stale())?;
-                            let subject = index::event_subject(text).map(|s| index::key_hash(&s));
+                            let subject = index::event_subject(raw).map(|s| index::key_hash(&s));
                             sink.raw_known(raw, subject)?;
                             if old.offset() == area.end() {
                                 break;

@@ -60,18 +60,25 @@ pub(crate) struct SubjectKey<'a> {
 /// The value that follows the first `"name":` key in `raw`, read without scanning the rest.
 /// In JSON a quote inside a string is escaped, so an unescaped `"name":` is always a key; no
 /// object nested in a subject has an `id` or `email` key, so the first one is the subject's.
-fn first_value<'a, T: Deserialize<'a>>(raw: &'a str, name: &str) -> Option<T> {
-    let needle = format!("\"{name}\":");
-    let at = memchr::memmem::find(raw.as_bytes(), needle.as_bytes())? + needle.len();
+fn first_value<'a, T: Deserialize<'a>>(
+    raw: &'a str,
+    key: &memchr::memmem::Finder<'_>,
+) -> Option<T> {
+    let at = key.find(raw.as_bytes())? + key.needle().len();
     let mut values = serde_json::Deserializer::from_str(raw.get(at..)?).into_iter::<T>();
     values.next()?.ok()
 }
 
-/// A subject's id and email, read from the front of its JSON (see `first_value`).
+/// A subject's id and email, read from the front of its JSON (see `first_value`). Called
+/// once per subject by scans and writes: the searchers are built once.
 pub(crate) fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static ID: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"id\":"));
+    static EMAIL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"email\":"));
     Some(SubjectKey {
-        id: first_value(raw, "id")?,
-        email: first_value(raw, "email")?,
+        id: first_value(raw, &ID)?,
+        email: first_value(raw, &EMAIL)?,
     })
 }
 

@@ -598,18 +598,27 @@ impl Store<'_> {
             &self.path,
             false,
             |file| {
+                // A large file is synced as it is written, on a thread of its own.
+                let ahead = threaded.then(|| file.try_clone().ok()).flatten();
                 let output = bar.wrap_write(file);
                 let passphrase = passphrase.as_ref();
                 match &mut loaded {
-                    Loaded::Streamed(layout, reader) => self
-                        .write_streamed(layout, reader, &register, passphrase, output, threaded)
-                        .map_err(|e| match e {
-                            Streamed::Stale => {
-                                stale.set(true);
-                                self.corrupt("its index does not describe it")
-                            }
-                            Streamed::Failed(e) => e,
-                        }),
+                    Loaded::Streamed(layout, reader) => {
+                        let (written, synced) = pipeline::sync_ahead(ahead, output, |output| {
+                            self.write_streamed(
+                                layout, reader, &register, passphrase, output, threaded,
+                            )
+                        });
+                        written
+                            .map_err(|e| match e {
+                                Streamed::Stale => {
+                                    stale.set(true);
+                                    self.corrupt("its index does not describe it")
+                                }
+                                Streamed::Failed(e) => e,
+                            })
+                            .and_then(|()| synced.map_err(|e| Error::io(&self.path, e)))
+                    }
                     Loaded::Sparse(sparse) => {
                         encrypt_with(&register.encryption, passphrase, output, |plaintext| {
                             sparse.write_json(&register, plaintext)

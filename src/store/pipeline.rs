@@ -238,6 +238,75 @@ pub fn write_through<T: Send>(
     })
 }
 
+/// How much is written between two background syncs.
+const SYNC_EVERY: u64 = 16 * 1024 * 1024;
+
+/// A writer that asks a syncing thread to flush the file to disk every `SYNC_EVERY` bytes,
+/// so that the final fsync of a large file finds little left to write (see `sync_ahead`).
+pub struct SyncAhead<W> {
+    inner: W,
+    tx: Option<SyncSender<()>>,
+    since: u64,
+}
+
+impl<W: Write> Write for SyncAhead<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.since += n as u64;
+        if self.since >= SYNC_EVERY {
+            self.since = 0;
+            if let Some(tx) = &self.tx {
+                // A sync under way (or one already asked for) covers these bytes too.
+                let _ = tx.try_send(());
+            }
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Runs `run` with `inner` wrapped in a `SyncAhead` whose syncs of `file` (the same file,
+/// another handle) run on their own thread, overlapping the writing. Returns `run`'s result
+/// and whether every sync succeeded: a failed background sync fails the write, because the
+/// final fsync may not report the error again. Without `file`, nothing is synced ahead.
+pub fn sync_ahead<W: Write, T>(
+    file: Option<std::fs::File>,
+    inner: W,
+    run: impl FnOnce(SyncAhead<W>) -> T,
+) -> (T, io::Result<()>) {
+    let Some(file) = file else {
+        let writer = SyncAhead {
+            inner,
+            tx: None,
+            since: 0,
+        };
+        return (run(writer), Ok(()));
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<()>(1);
+        let syncer = scope.spawn(move || {
+            for () in rx {
+                file.sync_data()?;
+            }
+            Ok(())
+        });
+        let writer = SyncAhead {
+            inner,
+            tx: Some(tx),
+            since: 0,
+        };
+        // `run` consumes the writer and its sender with it: the syncer's loop then ends.
+        let result = run(writer);
+        let synced = syncer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the syncing thread failed")));
+        (result, synced)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +369,23 @@ mod tests {
         );
         assert_eq!(produced.unwrap_err().kind(), CONSUMER_STOPPED);
         assert!(consumed.is_err());
+    }
+
+    #[test]
+    fn syncing_ahead_writes_everything() {
+        let mut file = tempfile::tempfile().unwrap();
+        let handle = file.try_clone().unwrap();
+        let input = data(2 * SYNC_EVERY as usize + 5);
+        let (written, synced) = sync_ahead(Some(handle), &mut file, |mut w| {
+            w.write_all(&input)?;
+            w.flush()
+        });
+        written.unwrap();
+        synced.unwrap();
+        let mut back = Vec::new();
+        std::io::Seek::rewind(&mut file).unwrap();
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(back, input);
     }
 
     #[test]
