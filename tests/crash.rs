@@ -597,8 +597,8 @@ struct KillPoint {
     when: u32,
     /// Whether the change must be in the register afterwards (the rename is the commit).
     committed: bool,
-    /// The same for an erasure, whose journal entry is written and fsynced before anything
-    /// else, so that its fsyncs come one later.
+    /// The same for an erasure, whose journal entry is written and fsynced between the
+    /// temporary file's fsync and the rename, so that the rename's fsyncs come one later.
     committed_erase: bool,
     /// Only for erasures (the journal is written only then).
     erase_only: bool,
@@ -622,7 +622,7 @@ const KILL_POINTS: &[KillPoint] = &[
         erase_only: false,
     },
     KillPoint {
-        what: "fsync #1 (the temporary file, complete, not yet synced; an erasure's journal)",
+        what: "fsync #1 (the temporary file, complete, not yet synced)",
         syscalls: "fsync,fdatasync",
         when: 1,
         committed: false,
@@ -638,7 +638,7 @@ const KILL_POINTS: &[KillPoint] = &[
         erase_only: false,
     },
     KillPoint {
-        what: "fsync #2 (the directory, just after the rename; an erasure's temporary file)",
+        what: "fsync #2 (the directory, just after the rename; an erasure's journal, before it)",
         syscalls: "fsync,fdatasync",
         when: 2,
         committed: true,
