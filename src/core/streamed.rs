@@ -169,21 +169,11 @@ impl<R: Read> Window<R> {
             self.base += self.pos as u64;
             self.pos = 0;
         }
-        let len = self.buf.len();
-        self.buf.resize(len + BLOCK, 0);
-        let mut read = 0;
-        while read < BLOCK {
-            match self.reader.read(&mut self.buf[len + read..]) {
-                Ok(0) => break,
-                Ok(n) => read += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(len + read);
-                    return Err(e);
-                }
-            }
-        }
-        self.buf.truncate(len + read);
+        // `read_to_end` reads into the spare capacity as it is, without zeroing it first.
+        self.buf.reserve(BLOCK);
+        let read = (&mut self.reader)
+            .take(BLOCK as u64)
+            .read_to_end(&mut self.buf)?;
         if read == 0 {
             self.eof = true;
         }

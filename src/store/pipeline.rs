@@ -57,22 +57,42 @@ pub fn is_unreadable(error: &io::Error) -> bool {
         .is_some_and(|inner| inner.is::<UnreadableError>())
 }
 
-/// Reads, in order, what another thread sends.
+/// Reads, in order, what another thread sends, and sends the emptied blocks back to be
+/// filled again: the same few blocks go round, instead of a fresh allocation (and its page
+/// faults and zeroing) for every 256 KiB.
 pub struct Incoming {
     rx: Receiver<Message>,
+    spent: SyncSender<Block>,
     block: Block,
     at: usize,
     ended: bool,
 }
 
+/// A channel of blocks, and the one that brings them back.
+fn channels() -> ((SyncSender<Message>, Receiver<Block>), Incoming) {
+    let (tx, rx) = sync_channel(DEPTH);
+    let (spent, reuse) = sync_channel(DEPTH + 2);
+    let incoming = Incoming {
+        rx,
+        spent,
+        block: Zeroizing::new(Vec::new()),
+        at: 0,
+        ended: false,
+    };
+    ((tx, reuse), incoming)
+}
+
+/// A spent block to fill again, or a new one.
+fn reused(reuse: &Receiver<Block>) -> Block {
+    reuse
+        .try_recv()
+        .unwrap_or_else(|_| Zeroizing::new(Vec::with_capacity(BLOCK)))
+}
+
 impl Incoming {
-    fn new(rx: Receiver<Message>) -> Self {
-        Incoming {
-            rx,
-            block: Zeroizing::new(Vec::new()),
-            at: 0,
-            ended: false,
-        }
+    /// Hands a block back to its sender; dropped (and zeroed) when it wants no more.
+    fn give_back(&mut self, block: Block) {
+        let _ = self.spent.try_send(block);
     }
 
     /// The next block, or `None` at the end.
@@ -99,6 +119,7 @@ impl Incoming {
         self.at = self.block.len();
         while let Some(block) = self.next_block()? {
             out.write_all(&block)?;
+            self.give_back(block);
         }
         Ok(())
     }
@@ -109,7 +130,8 @@ impl Read for Incoming {
         while self.at == self.block.len() {
             match self.next_block()? {
                 Some(block) => {
-                    self.block = block;
+                    let spent = std::mem::replace(&mut self.block, block);
+                    self.give_back(spent);
                     self.at = 0;
                 }
                 None => return Ok(0),
@@ -125,6 +147,7 @@ impl Read for Incoming {
 /// Sends what is written to another thread, a block at a time.
 struct Outgoing {
     tx: SyncSender<Message>,
+    reuse: Receiver<Block>,
     block: Block,
 }
 
@@ -139,7 +162,9 @@ impl Outgoing {
         if self.block.is_empty() {
             return Ok(());
         }
-        let full = std::mem::replace(&mut self.block, new_block());
+        let mut next = reused(&self.reuse);
+        next.clear();
+        let full = std::mem::replace(&mut self.block, next);
         self.send(Message::Data(full))
     }
 
@@ -147,10 +172,6 @@ impl Outgoing {
         self.flush_block()?;
         self.send(Message::End)
     }
-}
-
-fn new_block() -> Block {
-    Zeroizing::new(Vec::with_capacity(BLOCK))
 }
 
 impl Write for Outgoing {
@@ -175,10 +196,11 @@ pub fn read_through<R: Read + Send, T>(
     consume: impl FnOnce(&mut Incoming) -> T,
 ) -> T {
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel(DEPTH);
+        let ((tx, reuse), mut incoming) = channels();
         scope.spawn(move || {
             loop {
-                let mut block = Zeroizing::new(vec![0u8; BLOCK]);
+                let mut block = reused(&reuse);
+                block.resize(BLOCK, 0);
                 let mut filled = 0;
                 while filled < BLOCK {
                     match reader.read(&mut block[filled..]) {
@@ -201,8 +223,7 @@ pub fn read_through<R: Read + Send, T>(
                 }
             }
         });
-        let mut incoming = Incoming::new(rx);
-        // Dropping `incoming` as `consume` returns unblocks a reader waiting to send.
+        // `incoming` is dropped as `consume` returns, which unblocks a reader waiting to send.
         consume(&mut incoming)
     })
 }
@@ -216,11 +237,12 @@ pub fn write_through<T: Send>(
     consume: impl FnOnce(&mut Incoming) -> T + Send,
 ) -> (io::Result<()>, T) {
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel(DEPTH);
-        let consumer = scope.spawn(move || consume(&mut Incoming::new(rx)));
+        let ((tx, reuse), mut incoming) = channels();
+        let consumer = scope.spawn(move || consume(&mut incoming));
         let mut outgoing = Outgoing {
             tx,
-            block: new_block(),
+            block: reused(&reuse),
+            reuse,
         };
         let produced = match produce(&mut outgoing) {
             Ok(()) => outgoing.finish(),
