@@ -58,6 +58,43 @@ pub struct Sparse<'a> {
     audit_prefix: Vec<&'a RawValue>,
 }
 
+/// The subjects a change's selectors name: by id (every selector, trimmed) or by email key
+/// (the selectors with an `@`, case and IDN folded); `*` names them all.
+pub struct Wanted<'a> {
+    ids: HashSet<&'a str>,
+    emails: HashSet<String>,
+    pub everyone: bool,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn new(selectors: &'a [String]) -> Self {
+        let ids: HashSet<&str> = selectors.iter().map(|w| w.trim()).collect();
+        Wanted {
+            everyone: ids.contains(ALL_SUBJECTS),
+            ids,
+            emails: selectors
+                .iter()
+                .filter(|w| w.contains('@'))
+                .map(|w| validate::email_key(w))
+                .collect(),
+        }
+    }
+
+    /// Whether the subject with `id` and email key `email` is named.
+    pub fn names(&self, id: &str, email: Option<&str>) -> bool {
+        self.everyone || self.ids.contains(id) || email.is_some_and(|e| self.emails.contains(e))
+    }
+
+    /// The index hashes (`core::index::key_hash`) a named subject has one of.
+    pub fn hashes(&self) -> HashSet<u64> {
+        self.ids
+            .iter()
+            .map(|id| index::key_hash(id))
+            .chain(self.emails.iter().map(|e| index::key_hash(e)))
+            .collect()
+    }
+}
+
 /// Loads `plaintext`, parsing only subjects whose id or email (case-insensitively) is in
 /// `wanted`. `None` when the register is not of the current format: then decode it whole.
 pub fn load<'a>(
@@ -68,13 +105,7 @@ pub fn load<'a>(
         Ok(document) if format::reads_as_current(document.format) => document,
         _ => return Ok(None),
     };
-    let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
-    let everyone = wanted_ids.contains(ALL_SUBJECTS);
-    let wanted_emails: HashSet<String> = wanted
-        .iter()
-        .filter(|w| w.contains('@'))
-        .map(|w| validate::email_key(w))
-        .collect();
+    let named = Wanted::new(wanted);
     let mut subjects = Vec::new();
     let mut raw_subjects = Vec::with_capacity(document.subjects.len());
     let mut loaded = HashSet::new();
@@ -88,9 +119,7 @@ pub fn load<'a>(
         };
         let email = key.email.as_deref().map(validate::email_key);
         let email_hash = email.as_deref().map(index::key_hash);
-        let wanted = everyone
-            || wanted_ids.contains(key.id.as_ref())
-            || email.as_ref().is_some_and(|e| wanted_emails.contains(e));
+        let wanted = named.names(&key.id, email.as_deref());
         let id = key.id.into_owned();
         if wanted {
             let subject: Subject =

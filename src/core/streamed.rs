@@ -22,7 +22,7 @@ use crate::core::format;
 use crate::core::index::{self, Span};
 use crate::core::model::{Register, Subject, SubjectId, Unloaded};
 use crate::core::rollback::{self, GuardProbe};
-use crate::core::sparse::{self, ALL_SUBJECTS};
+use crate::core::sparse::{self, Wanted};
 use crate::core::validate;
 use crate::core::view::{SubjectKey, quick_key};
 
@@ -361,16 +361,11 @@ pub fn scan<R: Read>(
     wanted: &[String],
     asked_event: impl FnOnce(&str) -> Option<u64>,
 ) -> io::Result<Option<(Register, Layout)>> {
-    if wanted.iter().any(|w| w.trim() == ALL_SUBJECTS) {
+    let named = Wanted::new(wanted);
+    if named.everyone {
         return Ok(None);
     }
     let mut window = Window::new(plaintext);
-    let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
-    let wanted_emails: HashSet<String> = wanted
-        .iter()
-        .filter(|w| w.contains('@'))
-        .map(|w| validate::email_key(w))
-        .collect();
     let mut layout = Layout {
         subjects: Vec::new(),
         events: Events::Known(Vec::new()),
@@ -407,14 +402,7 @@ pub fn scan<R: Read>(
         match (part, name.as_str()) {
             (Part::Head, "subjects") => {
                 let found = scan_array(&mut window, |offset, raw| {
-                    subject(
-                        offset,
-                        raw,
-                        &wanted_ids,
-                        &wanted_emails,
-                        &mut layout,
-                        &mut collected,
-                    )
+                    subject(offset, raw, &named, &mut layout, &mut collected)
                 })?;
                 if !found {
                     return Ok(None);
@@ -508,8 +496,7 @@ fn span_of(offset: u64, raw: &[u8]) -> Span {
 fn subject(
     offset: u64,
     raw: &[u8],
-    wanted_ids: &HashSet<&str>,
-    wanted_emails: &HashSet<String>,
+    named: &Wanted<'_>,
     layout: &mut Layout,
     collected: &mut Collected,
 ) -> bool {
@@ -529,8 +516,7 @@ fn subject(
     let email = key.email.as_deref().map(validate::email_key);
     let email_hash = email.as_deref().map(index::key_hash);
     let id_hash = index::key_hash(&key.id);
-    let is_wanted = wanted_ids.contains(key.id.as_ref())
-        || email.as_ref().is_some_and(|e| wanted_emails.contains(e));
+    let is_wanted = named.names(&key.id, email.as_deref());
     let id = key.id.into_owned();
     let loaded = if is_wanted {
         if !collected.wanted.is_empty() {

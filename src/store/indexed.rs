@@ -316,22 +316,13 @@ pub fn change_layout(
     chunks: &mut impl Plaintext,
     wanted: &[String],
 ) -> Option<(Register, streamed::Layout)> {
-    if wanted.iter().any(|w| w.trim() == sparse::ALL_SUBJECTS) {
+    let named = sparse::Wanted::new(wanted);
+    if named.everyone {
         return None;
     }
     let frame = frame(chunks)?;
     let trailer = frame.trailer;
-    let wanted_ids: HashSet<&str> = wanted.iter().map(|w| w.trim()).collect();
-    let wanted_emails: HashSet<String> = wanted
-        .iter()
-        .filter(|w| w.contains('@'))
-        .map(|w| validate::email_key(w))
-        .collect();
-    let selector_hashes: HashSet<u64> = wanted_ids
-        .iter()
-        .map(|id| index::key_hash(id))
-        .chain(wanted_emails.iter().map(|e| index::key_hash(e)))
-        .collect();
+    let selector_hashes = named.hashes();
 
     // Every subject entry, grouped by the subject they point at, in document order.
     let count = usize::try_from(trailer.subjects.count).ok()?;
@@ -379,11 +370,8 @@ pub fn change_layout(
             .ok()?;
         let text = std::str::from_utf8(&raw).ok()?;
         let key = quick_key(text)?;
-        let is_wanted = wanted_ids.contains(key.id.as_ref())
-            || key
-                .email
-                .as_deref()
-                .is_some_and(|e| wanted_emails.contains(&validate::email_key(e)));
+        let email = key.email.as_deref().map(validate::email_key);
+        let is_wanted = named.names(&key.id, email.as_deref());
         if is_wanted {
             if !wanted_json.is_empty() {
                 wanted_json.push(b',');
