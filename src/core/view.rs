@@ -23,27 +23,27 @@ use crate::core::validate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRegister<'a> {
-    format: u32,
-    encryption: Encryption,
-    description: Description,
-    notices: Vec<NoticeVersion>,
+pub(crate) struct RawRegister<'a> {
+    pub(crate) format: u32,
+    pub(crate) encryption: Encryption,
+    pub(crate) description: Description,
+    pub(crate) notices: Vec<NoticeVersion>,
     #[serde(borrow)]
-    subjects: Vec<&'a RawValue>,
-    requests: Vec<Request>,
+    pub(crate) subjects: Vec<&'a RawValue>,
+    pub(crate) requests: Vec<Request>,
     // Present in every register, needed by no report: checked for shape, then skipped.
     #[serde(rename = "retained")]
     _retained: IgnoredAny,
     #[serde(rename = "tasks")]
     _tasks: IgnoredAny,
     // Only its key and the ids it lists: the erasure journal is checked against them.
-    erased: GuardProbe,
+    pub(crate) erased: GuardProbe,
     #[serde(rename = "erasures")]
     _erasures: IgnoredAny,
     #[serde(rename = "breaches", default)]
     _breaches: Option<IgnoredAny>,
     #[serde(borrow)]
-    audit: Vec<&'a RawValue>,
+    pub(crate) audit: Vec<&'a RawValue>,
     #[serde(rename = "index", default)]
     _index: Option<IgnoredAny>,
 }
@@ -78,7 +78,7 @@ pub(crate) fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
 /// `validate::email_key(email) == wanted` for a `wanted` that is itself an email key, without
 /// building the key of an ASCII email (the common case, once per subject of a scan): the key
 /// of an ASCII email is the trimmed email in lower case.
-fn same_email_key(email: &str, wanted: &str) -> bool {
+pub(crate) fn same_email_key(email: &str, wanted: &str) -> bool {
     let trimmed = email.trim();
     if trimmed.is_ascii() {
         trimmed.eq_ignore_ascii_case(wanted)
@@ -110,9 +110,24 @@ fn malformed(error: serde_json::Error) -> ViewError {
     ViewError::Decode(format::describe_json_error(error))
 }
 
-/// Decodes the part of `plaintext` that concerns the subject `selector` names. A register of
-/// another format version is decoded in full and cut down the same way.
+/// Decodes the part of `plaintext` that concerns the subject `selector` names: by byte search
+/// when the register is laid out as its writer lays it (`core::scan`), otherwise by a parse
+/// that skips what it does not need. A register of another format version is decoded in
+/// full and cut down the same way.
 pub fn decode_subject(
+    plaintext: &[u8],
+    selector: &str,
+    erased: &HashSet<String>,
+) -> Result<SubjectView, ViewError> {
+    match crate::core::scan::scan_subject(plaintext, selector, erased) {
+        Some(view) => view,
+        None => parse_subject(plaintext, selector, erased),
+    }
+}
+
+/// `decode_subject` by a parse of the register, every subject and event skipped as raw JSON
+/// but checked for syntax: what answers when the byte search cannot.
+pub(crate) fn parse_subject(
     plaintext: &[u8],
     selector: &str,
     erased: &HashSet<String>,

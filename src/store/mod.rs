@@ -181,6 +181,9 @@ impl Store<'_> {
                 count: view.restored,
             });
         }
+        if let Some(mut plaintext) = plaintext {
+            chunks::wipe(&mut plaintext);
+        }
         Ok(view.register)
     }
 
