@@ -22,7 +22,9 @@ use crate::core::format;
 use crate::core::model::{AuditEvent, Description, Encryption, NoticeVersion, Request, Subject};
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
-use crate::core::view::{RawRegister, SubjectView, ViewError, partial_register, same_email_key};
+use crate::core::view::{
+    Outline, RawRegister, SubjectView, ViewError, partial_register, same_email_key,
+};
 
 const SUBJECTS: &[u8] = b",\"subjects\":[";
 const REQUESTS: &[u8] = b"],\"requests\":[";
@@ -149,6 +151,36 @@ fn event_around(audit: &[u8], at: usize) -> Option<&[u8]> {
     audit.get(start..end)
 }
 
+/// Where the trail ends: the last event of the `audit` contents, parsed.
+fn trail(audit: &[u8]) -> Option<TrailPoint> {
+    if audit.is_empty() {
+        return Some(TrailPoint::of(&[]));
+    }
+    let last = memmem::rfind(audit, EVENT_START)?;
+    let last: AuditEvent = serde_json::from_slice(audit.get(last..)?).ok()?;
+    Some(TrailPoint::of(std::slice::from_ref(&last)))
+}
+
+/// The register's outline (see `view::decode_outline`) without a parse of its subjects and
+/// events; `None` when the bytes are not laid out as expected.
+pub fn scan_outline(doc: &[u8]) -> Option<Outline> {
+    let layout = layout(doc)?;
+    let raw = outline(doc, &layout)?;
+    let trail = trail(doc.get(layout.audit)?)?;
+    Some(Outline {
+        register: partial_register(
+            raw.encryption,
+            raw.description,
+            raw.notices,
+            raw.requests,
+            Vec::new(),
+            Vec::new(),
+        ),
+        guard: raw.erased,
+        trail,
+    })
+}
+
 /// The view of the subject `selector` names, found by byte search; `None` when the scan
 /// cannot answer for certain (then the caller parses the register).
 pub fn scan_subject(
@@ -209,13 +241,7 @@ pub fn scan_subject(
     };
 
     let audit = doc.get(layout.audit.clone())?;
-    let trail = if audit.is_empty() {
-        TrailPoint::of(&[])
-    } else {
-        let last = memmem::rfind(audit, EVENT_START)?;
-        let last: AuditEvent = serde_json::from_slice(audit.get(last..)?).ok()?;
-        TrailPoint::of(std::slice::from_ref(&last))
-    };
+    let trail = trail(audit)?;
     let needle = format!("\"subject\":\"{}\"", subject.id.0);
     let mut events = Vec::new();
     for at in memmem::find_iter(audit, needle.as_bytes()) {
@@ -438,6 +464,21 @@ mod tests {
             decode_subject(&broken, &id, &none()),
             Err(ViewError::Decode(_))
         ));
+    }
+
+    #[test]
+    fn the_outline_is_the_one_the_parse_makes() {
+        for register in [register(0), register(5)] {
+            for plaintext in [unindexed(&register), indexed(&register)] {
+                let scanned = scan_outline(&plaintext).expect("the writer's layout");
+                let parsed = crate::core::view::parse_outline(&plaintext).unwrap();
+                assert_eq!(scanned.register, parsed.register);
+                assert_eq!(scanned.trail, parsed.trail);
+                assert_eq!(scanned.guard.key, parsed.guard.key);
+            }
+        }
+        let plaintext = unindexed(&register(2));
+        assert!(scan_outline(&plaintext[..plaintext.len() - 3]).is_none());
     }
 
     #[test]

@@ -265,6 +265,12 @@ pub struct Outline {
 /// Decodes the outline of `plaintext`. `None` when it is not of a format read as current,
 /// or does not parse: then the caller decodes it whole, which says what is wrong.
 pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
+    crate::core::scan::scan_outline(plaintext).or_else(|| parse_outline(plaintext))
+}
+
+/// `decode_outline` by a parse of the whole register, subjects and events skipped as raw
+/// JSON: what answers when the byte search cannot.
+pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
     let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
         Ok(raw) if format::reads_as_current(raw.format) => raw,
         _ => return None,
