@@ -18,8 +18,11 @@ use std::ops::Range;
 use memchr::memmem;
 use zeroize::Zeroizing;
 
+use crate::core::breach::Breach;
 use crate::core::format;
-use crate::core::model::{AuditEvent, Description, Encryption, NoticeVersion, Request, Subject};
+use crate::core::model::{
+    AuditEvent, Description, Encryption, NoticeVersion, NotificationTask, Request, Subject,
+};
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
 use crate::core::view::{
@@ -79,6 +82,8 @@ fn outline(doc: &[u8], layout: &Layout) -> Option<Outside> {
         description: raw.description,
         notices: raw.notices,
         requests: raw.requests,
+        tasks: raw.tasks,
+        breaches: raw.breaches,
         erased: raw.erased,
     })
 }
@@ -89,6 +94,8 @@ struct Outside {
     description: Description,
     notices: Vec<NoticeVersion>,
     requests: Vec<Request>,
+    tasks: Vec<NotificationTask>,
+    breaches: Vec<Breach>,
     erased: GuardProbe,
 }
 
@@ -167,15 +174,18 @@ pub fn scan_outline(doc: &[u8]) -> Option<Outline> {
     let layout = layout(doc)?;
     let raw = outline(doc, &layout)?;
     let trail = trail(doc.get(layout.audit)?)?;
+    let mut register = partial_register(
+        raw.encryption,
+        raw.description,
+        raw.notices,
+        raw.requests,
+        Vec::new(),
+        Vec::new(),
+    );
+    register.tasks = raw.tasks;
+    register.breaches = raw.breaches;
     Some(Outline {
-        register: partial_register(
-            raw.encryption,
-            raw.description,
-            raw.notices,
-            raw.requests,
-            Vec::new(),
-            Vec::new(),
-        ),
+        register,
         guard: raw.erased,
         trail,
     })
@@ -475,6 +485,10 @@ mod tests {
                 assert_eq!(scanned.register, parsed.register);
                 assert_eq!(scanned.trail, parsed.trail);
                 assert_eq!(scanned.guard.key, parsed.guard.key);
+                let whole = format::decode(&plaintext).unwrap();
+                assert_eq!(scanned.register.requests, whole.requests);
+                assert_eq!(scanned.register.tasks, whole.tasks);
+                assert_eq!(scanned.register.breaches, whole.breaches);
             }
         }
         let plaintext = unindexed(&register(2));

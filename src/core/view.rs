@@ -13,10 +13,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use crate::core::breach::Breach;
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{
-    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
-    Request, Subject,
+    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion,
+    NotificationTask, Register, Request, Subject,
 };
 use crate::core::rollback::{GuardProbe, GuardProbeEntry, TrailPoint};
 use crate::core::validate;
@@ -34,14 +35,13 @@ pub(crate) struct RawRegister<'a> {
     // Present in every register, needed by no report: checked for shape, then skipped.
     #[serde(rename = "retained")]
     _retained: IgnoredAny,
-    #[serde(rename = "tasks")]
-    _tasks: IgnoredAny,
+    pub(crate) tasks: Vec<NotificationTask>,
     // Only its key and the ids it lists: the erasure journal is checked against them.
     pub(crate) erased: GuardProbe,
     #[serde(rename = "erasures")]
     _erasures: IgnoredAny,
-    #[serde(rename = "breaches", default)]
-    _breaches: Option<IgnoredAny>,
+    #[serde(default)]
+    pub(crate) breaches: Vec<Breach>,
     #[serde(borrow)]
     pub(crate) audit: Vec<&'a RawValue>,
     #[serde(rename = "index", default)]
@@ -250,8 +250,9 @@ pub fn partial_register(
     }
 }
 
-/// The register without its subjects and audit events: the description, the notices and
-/// the requests, with the erasure guard's key and where the trail ends. What a command that
+/// The register without its subjects and audit events: the description, the notices, the
+/// requests, the Art. 19 tasks and the breaches, with the erasure guard's key and where the
+/// trail ends. What a command that
 /// looks at no subject needs (the privacy notice), without parsing every subject.
 pub struct Outline {
     /// A register with no subjects and no events (for reports, never written).
@@ -282,15 +283,18 @@ pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
         }
         None => TrailPoint::of(&[]),
     };
+    let mut register = partial_register(
+        raw.encryption,
+        raw.description,
+        raw.notices,
+        raw.requests,
+        Vec::new(),
+        Vec::new(),
+    );
+    register.tasks = raw.tasks;
+    register.breaches = raw.breaches;
     Some(Outline {
-        register: partial_register(
-            raw.encryption,
-            raw.description,
-            raw.notices,
-            raw.requests,
-            Vec::new(),
-            Vec::new(),
-        ),
+        register,
         guard: raw.erased,
         trail,
     })

@@ -120,9 +120,10 @@ impl Store<'_> {
         })
     }
 
-    /// Reads the register's description, notices and requests without parsing its subjects
-    /// or events (see `view::decode_outline`); a register of an older format, or one that
-    /// does not parse, is read whole like `open`, which says what is wrong with it.
+    /// Reads the register's description, notices, requests, tasks and breaches without
+    /// parsing its subjects or events (see `view::decode_outline`); a register of an older
+    /// format, or one that does not parse, is read whole like `open`, which says what is
+    /// wrong with it.
     pub fn open_outline(&self) -> Result<Register> {
         let (mut plaintext, _) = self.read_plaintext()?;
         let Some(outline) = view::decode_outline(&plaintext) else {
