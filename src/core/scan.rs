@@ -100,22 +100,31 @@ struct Outside {
 }
 
 /// The byte ranges of the subjects in the contents of the `subjects` array: each starts with
-/// its id (the writer's first key, and no object nested in a subject has an `id`).
-fn subject_ranges(region: &[u8]) -> Option<Vec<Range<usize>>> {
-    if region.is_empty() {
-        return Some(Vec::new());
-    }
-    if !region.starts_with(SUBJECT_START) || !region.ends_with(b"}") {
+/// its id (the writer's first key, and no object nested in a subject has an `id`). Found one
+/// at a time, so that each subject is looked at while it is still in the cache.
+fn subject_ranges(region: &[u8]) -> Option<impl Iterator<Item = Range<usize>> + '_> {
+    if !region.is_empty() && (!region.starts_with(SUBJECT_START) || !region.ends_with(b"}")) {
         return None;
     }
-    let mut ranges = Vec::new();
+    let mut matches = memmem::find_iter(region, NEXT_SUBJECT);
     let mut start = 0;
-    for at in memmem::find_iter(region, NEXT_SUBJECT) {
-        ranges.push(start..at + 1);
-        start = at + 2;
-    }
-    ranges.push(start..region.len());
-    Some(ranges)
+    let mut done = region.is_empty();
+    Some(std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match matches.next() {
+            Some(at) => {
+                let range = start..at + 1;
+                start = at + 2;
+                Some(range)
+            }
+            None => {
+                done = true;
+                Some(start..region.len())
+            }
+        }
+    }))
 }
 
 /// The id at the start of a subject; `None` when it holds an escape (never in an id the
@@ -208,7 +217,8 @@ pub fn scan_subject(
         .contains('@')
         .then(|| validate::email_key(selector));
     let email_finder = memmem::Finder::new(EMAIL);
-    let mut ids: HashSet<&[u8]> = HashSet::with_capacity(ranges.len());
+    // About a kilobyte of JSON a subject.
+    let mut ids: HashSet<&[u8]> = HashSet::with_capacity(region.len() / 1024);
     let mut found: Vec<&[u8]> = Vec::new();
     for range in ranges {
         let subject = region.get(range)?;
