@@ -445,7 +445,8 @@ pub fn audit(
             Ok(Output::default())
         }
         AuditCommand::Deadlines { within, quiet } => {
-            let register = store.open()?.register;
+            // Requests, tasks and breaches: no subject and no event is needed.
+            let register = store.open_outline()?;
             let mut rows = requests::deadlines(&register, ctx.today, within);
             rows.extend(crate::core::breach::deadline_rows(&register, &ctx, within));
             rows.extend(requests::overdue_tasks(&register, ctx.today));

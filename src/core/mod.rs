@@ -26,6 +26,7 @@ pub mod requests;
 pub mod retention;
 pub mod rights;
 pub mod rollback;
+pub mod scan;
 pub mod select;
 pub mod sparse;
 pub mod streamed;

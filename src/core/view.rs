@@ -13,37 +13,37 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use crate::core::breach::Breach;
 use crate::core::format::{self, DecodeError};
 use crate::core::model::{
-    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion, Register,
-    Request, Subject,
+    AuditEvent, Description, Encryption, ErasureGuard, FORMAT_VERSION, NoticeVersion,
+    NotificationTask, Register, Request, Subject,
 };
 use crate::core::rollback::{GuardProbe, GuardProbeEntry, TrailPoint};
 use crate::core::validate;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRegister<'a> {
-    format: u32,
-    encryption: Encryption,
-    description: Description,
-    notices: Vec<NoticeVersion>,
+pub(crate) struct RawRegister<'a> {
+    pub(crate) format: u32,
+    pub(crate) encryption: Encryption,
+    pub(crate) description: Description,
+    pub(crate) notices: Vec<NoticeVersion>,
     #[serde(borrow)]
-    subjects: Vec<&'a RawValue>,
-    requests: Vec<Request>,
+    pub(crate) subjects: Vec<&'a RawValue>,
+    pub(crate) requests: Vec<Request>,
     // Present in every register, needed by no report: checked for shape, then skipped.
     #[serde(rename = "retained")]
     _retained: IgnoredAny,
-    #[serde(rename = "tasks")]
-    _tasks: IgnoredAny,
+    pub(crate) tasks: Vec<NotificationTask>,
     // Only its key and the ids it lists: the erasure journal is checked against them.
-    erased: GuardProbe,
+    pub(crate) erased: GuardProbe,
     #[serde(rename = "erasures")]
     _erasures: IgnoredAny,
-    #[serde(rename = "breaches", default)]
-    _breaches: Option<IgnoredAny>,
+    #[serde(default)]
+    pub(crate) breaches: Vec<Breach>,
     #[serde(borrow)]
-    audit: Vec<&'a RawValue>,
+    pub(crate) audit: Vec<&'a RawValue>,
     #[serde(rename = "index", default)]
     _index: Option<IgnoredAny>,
 }
@@ -85,7 +85,7 @@ pub(crate) fn quick_key(raw: &str) -> Option<SubjectKey<'_>> {
 /// `validate::email_key(email) == wanted` for a `wanted` that is itself an email key, without
 /// building the key of an ASCII email (the common case, once per subject of a scan): the key
 /// of an ASCII email is the trimmed email in lower case.
-fn same_email_key(email: &str, wanted: &str) -> bool {
+pub(crate) fn same_email_key(email: &str, wanted: &str) -> bool {
     let trimmed = email.trim();
     if trimmed.is_ascii() {
         trimmed.eq_ignore_ascii_case(wanted)
@@ -117,9 +117,24 @@ fn malformed(error: serde_json::Error) -> ViewError {
     ViewError::Decode(format::describe_json_error(error))
 }
 
-/// Decodes the part of `plaintext` that concerns the subject `selector` names. A register of
-/// another format version is decoded in full and cut down the same way.
+/// Decodes the part of `plaintext` that concerns the subject `selector` names: by byte search
+/// when the register is laid out as its writer lays it (`core::scan`), otherwise by a parse
+/// that skips what it does not need. A register of another format version is decoded in
+/// full and cut down the same way.
 pub fn decode_subject(
+    plaintext: &[u8],
+    selector: &str,
+    erased: &HashSet<String>,
+) -> Result<SubjectView, ViewError> {
+    match crate::core::scan::scan_subject(plaintext, selector, erased) {
+        Some(view) => view,
+        None => parse_subject(plaintext, selector, erased),
+    }
+}
+
+/// `decode_subject` by a parse of the register, every subject and event skipped as raw JSON
+/// but checked for syntax: what answers when the byte search cannot.
+pub(crate) fn parse_subject(
     plaintext: &[u8],
     selector: &str,
     erased: &HashSet<String>,
@@ -242,8 +257,9 @@ pub fn partial_register(
     }
 }
 
-/// The register without its subjects and audit events: the description, the notices and
-/// the requests, with the erasure guard's key and where the trail ends. What a command that
+/// The register without its subjects and audit events: the description, the notices, the
+/// requests, the Art. 19 tasks and the breaches, with the erasure guard's key and where the
+/// trail ends. What a command that
 /// looks at no subject needs (the privacy notice), without parsing every subject.
 pub struct Outline {
     /// A register with no subjects and no events (for reports, never written).
@@ -257,6 +273,12 @@ pub struct Outline {
 /// Decodes the outline of `plaintext`. `None` when it is not of a format read as current,
 /// or does not parse: then the caller decodes it whole, which says what is wrong.
 pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
+    crate::core::scan::scan_outline(plaintext).or_else(|| parse_outline(plaintext))
+}
+
+/// `decode_outline` by a parse of the whole register, subjects and events skipped as raw
+/// JSON: what answers when the byte search cannot.
+pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
     let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
         Ok(raw) if format::reads_as_current(raw.format) => raw,
         _ => return None,
@@ -268,15 +290,18 @@ pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
         }
         None => TrailPoint::of(&[]),
     };
+    let mut register = partial_register(
+        raw.encryption,
+        raw.description,
+        raw.notices,
+        raw.requests,
+        Vec::new(),
+        Vec::new(),
+    );
+    register.tasks = raw.tasks;
+    register.breaches = raw.breaches;
     Some(Outline {
-        register: partial_register(
-            raw.encryption,
-            raw.description,
-            raw.notices,
-            raw.requests,
-            Vec::new(),
-            Vec::new(),
-        ),
+        register,
         guard: raw.erased,
         trail,
     })

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 
 use age::stream::StreamReader;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The plaintext size of one STREAM chunk.
 pub const CHUNK: u64 = 64 * 1024;
@@ -107,6 +107,16 @@ impl<'f> Chunks<'f> {
     }
 }
 
+/// Overwrites a plaintext with zeros and frees it. `Zeroizing` does the same when it drops,
+/// but a byte at a time; a register is large, and a bulk write of its slice is many times
+/// faster (the `zeroize` crate keeps the compiler from leaving either out).
+pub fn wipe(plaintext: &mut Zeroizing<Vec<u8>>) {
+    plaintext.as_mut_slice().zeroize();
+    plaintext.spare_capacity_mut().zeroize();
+    plaintext.clear();
+    plaintext.shrink_to_fit();
+}
+
 /// Decrypts the whole plaintext with two readers at once: `first` reads the first half
 /// (whole chunks) on another thread while `second` reads the rest, ending with the last
 /// chunk, into one buffer. `None` when the plaintext is too small to split or the buffer
@@ -125,11 +135,13 @@ pub fn read_in_two(
     else {
         return Ok(None);
     };
-    let mut plaintext = Zeroizing::new(Vec::new());
-    if plaintext.try_reserve_exact(total_usize).is_err() {
+    // Reserved fallibly first, so that a file claiming more than memory holds is reported,
+    // not an abort; then allocated zeroed, which takes fresh pages from the system without
+    // writing them: the two threads fault them in as they fill them.
+    if Vec::<u8>::new().try_reserve_exact(total_usize).is_err() {
         return Ok(None);
     }
-    plaintext.resize(total_usize, 0);
+    let mut plaintext = Zeroizing::new(vec![0u8; total_usize]);
     let (head, tail) = plaintext.split_at_mut(split_usize);
     let mut first = first;
     std::thread::scope(|scope| {
@@ -208,6 +220,15 @@ mod tests {
             }
             assert!(chunks.read_at(len as u64, 1).is_err());
         }
+    }
+
+    #[test]
+    fn a_wiped_plaintext_is_empty_and_freed() {
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(100));
+        plaintext.extend_from_slice(&bytes(64));
+        wipe(&mut plaintext);
+        assert!(plaintext.is_empty());
+        assert_eq!(plaintext.capacity(), 0);
     }
 
     #[test]

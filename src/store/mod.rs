@@ -133,8 +133,9 @@ impl Store<'_> {
     /// Reads and decrypts the register. A register whose trail lost the point this machine
     /// saw last is read with a warning (see `rollback`).
     pub fn open(&self) -> Result<Opened> {
-        let (plaintext, passphrase) = self.read_plaintext()?;
+        let (mut plaintext, passphrase) = self.read_plaintext()?;
         let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        chunks::wipe(&mut plaintext);
         self.tell_upgrade(&register, false);
         let now = TrailPoint::of(&register.audit);
         self.note_read(&register.erased.key, &now, |seq| {
@@ -146,11 +147,12 @@ impl Store<'_> {
         })
     }
 
-    /// Reads the register's description, notices and requests without parsing its subjects
-    /// or events (see `view::decode_outline`); a register of an older format, or one that
-    /// does not parse, is read whole like `open`, which says what is wrong with it.
+    /// Reads the register's description, notices, requests, tasks and breaches without
+    /// parsing its subjects or events (see `view::decode_outline`); a register of an older
+    /// format, or one that does not parse, is read whole like `open`, which says what is
+    /// wrong with it.
     pub fn open_outline(&self) -> Result<Register> {
-        let (plaintext, _) = self.read_plaintext()?;
+        let (mut plaintext, _) = self.read_plaintext()?;
         let Some(outline) = view::decode_outline(&plaintext) else {
             let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
             self.tell_upgrade(&register, false);
@@ -163,6 +165,7 @@ impl Store<'_> {
         self.note_read(&outline.guard.key, &outline.trail, |seq| {
             rollback::hash_at(&plaintext, seq)
         })?;
+        chunks::wipe(&mut plaintext);
         Ok(outline.register)
     }
 
@@ -207,6 +210,9 @@ impl Store<'_> {
                 path: self.path.clone(),
                 count: view.restored,
             });
+        }
+        if let Some(mut plaintext) = plaintext {
+            chunks::wipe(&mut plaintext);
         }
         Ok(view.register)
     }
