@@ -442,9 +442,9 @@ w(f"- CPU: {env['cpu']}, {env['nproc']} cores (`nproc`)")
 w(f"- Memory: {env['mem']} (`free -h` total)")
 w(f"- Kernel: {env['kernel']}")
 w(f"- Load average (1, 5, 15 min) at the start: {env['load_start']}; at the end: {env.get('load_end', '?')}")
-w("- **Other work was running on this machine** during the run (builds and tests of other "
-  "sessions), so absolute times are noisy; the ratios compare commands timed side by side "
-  "in the same hyperfine run and are the more reliable numbers.")
+w("- The load averages are the measure of other work on the machine during the run: with "
+  "2 cores, anything above about 1 (the benchmark itself) makes absolute times noisy; the "
+  "ratios compare commands timed side by side in the same hyperfine run and hold better.")
 w("")
 w("## Versions")
 w("")
