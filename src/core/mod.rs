@@ -31,6 +31,8 @@ pub mod select;
 pub mod sparse;
 pub mod streamed;
 pub mod subjects;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod upgrade;
 pub mod validate;
 pub mod view;

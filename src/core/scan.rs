@@ -288,32 +288,13 @@ pub fn scan_subject(
 
 #[cfg(test)]
 mod tests {
-    use chrono::{NaiveDate, TimeZone, Utc};
-
     use super::*;
+    use crate::core::index;
     use crate::core::model::Register;
     use crate::core::view::{decode_subject, parse_subject};
-    use crate::core::{Context, SequentialIds, index};
 
     fn register(subjects: u64) -> Register {
-        let ctx = Context {
-            actor: "tester".into(),
-            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
-            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-        };
-        let description: Description =
-            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
-        let mut register = format::new_register(
-            description,
-            Encryption {
-                recipients: vec!["age1example".into()],
-                passphrase: false,
-            },
-            &ctx,
-            &mut SequentialIds::default(),
-        );
-        crate::core::generate::fill(&mut register, subjects, 1, &ctx).unwrap();
-        register
+        crate::core::testing::generated(subjects)
     }
 
     /// The register as its writer writes it, with the index.

@@ -234,33 +234,16 @@ impl Sparse<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::SequentialIds;
     use crate::core::change::{Change, apply};
     use crate::core::model::{ConsentAction, RestrictionGround};
     use crate::core::record::Fact;
     use crate::core::subjects::{Batch, NewSubject};
-    use crate::core::{Context, SequentialIds};
-    use chrono::{NaiveDate, TimeZone, Utc};
 
-    fn ctx() -> Context {
-        Context {
-            actor: "tester".into(),
-            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
-            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-        }
-    }
+    use crate::core::testing::ctx;
 
     fn register(ids: &mut SequentialIds) -> Register {
-        let description: Description =
-            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
-        let mut register = format::new_register(
-            description,
-            Encryption {
-                recipients: vec!["age1example".into()],
-                passphrase: false,
-            },
-            &ctx(),
-            ids,
-        );
+        let mut register = crate::core::testing::empty(ids);
         let rows = (0..5)
             .map(|n| {
                 (

@@ -374,26 +374,8 @@ mod tests {
 
     #[test]
     fn the_outline_has_the_description_requests_and_trail_but_no_subject() {
-        use chrono::{NaiveDate, TimeZone, Utc};
-
-        use crate::core::{Context, SequentialIds, index};
-        let ctx = Context {
-            actor: "tester".into(),
-            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
-            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-        };
-        let description: Description =
-            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
-        let mut register = format::new_register(
-            description,
-            Encryption {
-                recipients: vec!["age1example".into()],
-                passphrase: false,
-            },
-            &ctx,
-            &mut SequentialIds::default(),
-        );
-        crate::core::generate::fill(&mut register, 3, 1, &ctx).unwrap();
+        use crate::core::index;
+        let register = crate::core::testing::generated(3);
         let mut plaintext = Vec::new();
         index::write_register(&mut plaintext, &register).unwrap();
         let outline = decode_outline(&plaintext).expect("a current register has an outline");

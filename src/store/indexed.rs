@@ -456,40 +456,20 @@ fn read_json<T: for<'de> Deserialize<'de>>(chunks: &mut impl Plaintext, span: Sp
 mod tests {
     use std::io::Write;
 
-    use chrono::{NaiveDate, TimeZone, Utc};
-
     use super::*;
+    use crate::core::SequentialIds;
     use crate::core::change::{Change, apply};
     use crate::core::model::{Register, RestrictionGround};
     use crate::core::record::Fact;
     use crate::core::subjects::{Batch, NewSubject};
     use crate::core::view::decode_subject;
-    use crate::core::{Context, SequentialIds};
     use crate::store::chunks::{Positioned, Reader};
 
-    fn ctx() -> Context {
-        Context {
-            actor: "tester".into(),
-            now: Utc.with_ymd_and_hms(2025, 3, 5, 12, 0, 0).unwrap(),
-            today: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-        }
-    }
+    use crate::core::testing::ctx;
 
-    /// A generated register of `count` subjects, as the plaintext every write produces.
+    /// A generated register of `count` subjects.
     fn register(count: u64) -> Register {
-        let description: Description =
-            serde_json::from_str(include_str!("../../examples/twebs.json")).unwrap();
-        let mut register = format::new_register(
-            description,
-            Encryption {
-                recipients: vec!["age1example".into()],
-                passphrase: false,
-            },
-            &ctx(),
-            &mut SequentialIds::default(),
-        );
-        crate::core::generate::fill(&mut register, count, 1, &ctx()).unwrap();
-        register
+        crate::core::testing::generated(count)
     }
 
     fn indexed_plaintext(register: &Register) -> Vec<u8> {
