@@ -18,15 +18,12 @@ use std::ops::Range;
 use memchr::memmem;
 use zeroize::Zeroizing;
 
-use crate::core::breach::Breach;
 use crate::core::format;
-use crate::core::model::{
-    AuditEvent, Description, Encryption, NoticeVersion, NotificationTask, Request, Subject,
-};
-use crate::core::rollback::{GuardProbe, TrailPoint};
+use crate::core::model::{AuditEvent, Subject};
+use crate::core::rollback::TrailPoint;
 use crate::core::validate;
 use crate::core::view::{
-    Outline, RawRegister, SubjectView, ViewError, partial_register, same_email_key,
+    Outline, OutlineParts, RawRegister, SubjectView, ViewError, partial_register, same_email_key,
 };
 
 const SUBJECTS: &[u8] = b",\"subjects\":[";
@@ -66,7 +63,7 @@ fn layout(doc: &[u8]) -> Option<Layout> {
 
 /// The document with both arrays emptied, parsed: the description, the notices, the
 /// requests and the erasure guard, checked as the ordinary read checks them.
-fn outline(doc: &[u8], layout: &Layout) -> Option<Outside> {
+fn outline(doc: &[u8], layout: &Layout) -> Option<OutlineParts> {
     let mut skeleton = Zeroizing::new(Vec::with_capacity(
         doc.len() - layout.subjects.len() - layout.audit.len(),
     ));
@@ -77,26 +74,7 @@ fn outline(doc: &[u8], layout: &Layout) -> Option<Outside> {
     if !format::reads_as_current(raw.format) || !raw.subjects.is_empty() || !raw.audit.is_empty() {
         return None;
     }
-    Some(Outside {
-        encryption: raw.encryption,
-        description: raw.description,
-        notices: raw.notices,
-        requests: raw.requests,
-        tasks: raw.tasks,
-        breaches: raw.breaches,
-        erased: raw.erased,
-    })
-}
-
-/// What a report needs from outside the two arrays.
-struct Outside {
-    encryption: Encryption,
-    description: Description,
-    notices: Vec<NoticeVersion>,
-    requests: Vec<Request>,
-    tasks: Vec<NotificationTask>,
-    breaches: Vec<Breach>,
-    erased: GuardProbe,
+    Some(raw.into_parts())
 }
 
 /// The byte ranges of the subjects in the contents of the `subjects` array: each starts with
@@ -183,25 +161,9 @@ pub fn scan_outline(doc: &[u8]) -> Option<Outline> {
     let layout = layout(doc)?;
     let raw = outline(doc, &layout)?;
     let trail = trail(doc.get(layout.audit)?)?;
-    let mut register = partial_register(
-        raw.encryption,
-        raw.description,
-        raw.notices,
-        raw.requests,
-        Vec::new(),
-        Vec::new(),
-    );
-    register.tasks = raw.tasks;
-    register.breaches = raw.breaches;
-    Some(Outline {
-        register,
-        guard: raw.erased,
-        trail,
-    })
+    Some(raw.into_outline(trail))
 }
 
-/// The view of the subject `selector` names, found by byte search; `None` when the scan
-/// cannot answer for certain (then the caller parses the register).
 pub fn scan_subject(
     doc: &[u8],
     selector: &str,

@@ -290,21 +290,54 @@ pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
         }
         None => TrailPoint::of(&[]),
     };
-    let mut register = partial_register(
-        raw.encryption,
-        raw.description,
-        raw.notices,
-        raw.requests,
-        Vec::new(),
-        Vec::new(),
-    );
-    register.tasks = raw.tasks;
-    register.breaches = raw.breaches;
-    Some(Outline {
-        register,
-        guard: raw.erased,
-        trail,
-    })
+    Some(raw.into_parts().into_outline(trail))
+}
+
+impl RawRegister<'_> {
+    /// What is outside the subjects and events.
+    pub(crate) fn into_parts(self) -> OutlineParts {
+        OutlineParts {
+            encryption: self.encryption,
+            description: self.description,
+            notices: self.notices,
+            requests: self.requests,
+            tasks: self.tasks,
+            breaches: self.breaches,
+            erased: self.erased,
+        }
+    }
+}
+
+/// The parts of a register outside its subjects and events, as a report reads them.
+pub(crate) struct OutlineParts {
+    pub(crate) encryption: Encryption,
+    pub(crate) description: Description,
+    pub(crate) notices: Vec<NoticeVersion>,
+    pub(crate) requests: Vec<Request>,
+    pub(crate) tasks: Vec<NotificationTask>,
+    pub(crate) breaches: Vec<Breach>,
+    pub(crate) erased: GuardProbe,
+}
+
+impl OutlineParts {
+    /// The outline of a register with these parts, whose trail ends at `trail`.
+    pub(crate) fn into_outline(self, trail: TrailPoint) -> Outline {
+        let mut register = partial_register(
+            self.encryption,
+            self.description,
+            self.notices,
+            self.requests,
+            Vec::new(),
+            Vec::new(),
+        );
+        register.tasks = self.tasks;
+        register.breaches = self.breaches;
+        Outline {
+            register,
+            guard: self.erased,
+            trail,
+        }
+    }
 }
 
 fn full_decode(
