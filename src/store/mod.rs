@@ -229,9 +229,6 @@ impl Store<'_> {
             return Ok(None);
         }
         let (file, _) = self.open_checked_file()?;
-        if !chunks::is_binary_age(&file) {
-            return Ok(None);
-        }
         let Some(reader) = self.stream_reader(&file) else {
             return Ok(None);
         };
@@ -243,21 +240,20 @@ impl Store<'_> {
         };
         // `rollback::compare` needs the hash of an earlier event when the trail has grown
         // since this machine last saw it: the scan has every event.
-        let id = derived_keys::register_id(&view.guard.key);
-        if let Some(seen) = state::load(&id)?
-            && seen.count > 0
-            && seen.count < view.trail.count
-        {
+        if self.needs_older_event(&view.guard.key, &view.trail)? {
             return Ok(None);
         }
         self.read_identity.set(file_identity(&file));
         Ok(Some(view))
     }
 
-    /// A seekable decrypting reader over `file` (a binary age file) for the loaded
-    /// identities; `None` for a passphrase register or when no identity opens it (the
-    /// ordinary read then says why).
+    /// A seekable decrypting reader over `file` for the loaded identities; `None` for an
+    /// armored or passphrase register, or when no identity opens it (the ordinary read then
+    /// reads it, or says why).
     fn stream_reader<'f>(&self, file: &'f fs::File) -> Option<chunks::Reader<'f>> {
+        if self.identities.is_empty() || !chunks::is_binary_age(file) {
+            return None;
+        }
         let input = io::BufReader::new(chunks::Positioned::new(file));
         let decryptor = age::Decryptor::new_buffered(input).ok()?;
         if decryptor.is_scrypt() {
@@ -307,8 +303,6 @@ impl Store<'_> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         if size >= PARALLEL_FROM_BYTES
             && cores > 1
-            && !self.identities.is_empty()
-            && chunks::is_binary_age(&file)
             && let (Some(first), Some(second)) =
                 (self.stream_reader(&file), self.stream_reader(&file))
             && let Ok(Some(plaintext)) = chunks::read_in_two(first, second)
@@ -673,9 +667,6 @@ impl Store<'_> {
         file: &'f fs::File,
         subjects: &[String],
     ) -> Option<(Register, streamed::Layout, chunks::Reader<'f>)> {
-        if self.identities.is_empty() || !chunks::is_binary_age(file) {
-            return None;
-        }
         let reader = self.stream_reader(file)?;
         let mut chunks = chunks::Chunks::new(reader).ok()?;
         let (register, layout) = indexed::change_layout(&mut chunks, subjects)?;
@@ -694,9 +685,6 @@ impl Store<'_> {
         subjects: &[String],
         threaded: bool,
     ) -> Option<(Register, streamed::Layout, chunks::Reader<'f>)> {
-        if self.identities.is_empty() || !chunks::is_binary_age(file) {
-            return None;
-        }
         let mut reader = self.stream_reader(file)?;
         // The rollback check needs the hash of the event this machine saw last.
         let asked = |guard_key: &str| {
@@ -738,20 +726,18 @@ impl Store<'_> {
         };
         let mut reader = pipeline::Unreadable(reader);
         if !threaded {
-            let failed = std::cell::Cell::new(None);
             return encrypt_with(&register.encryption, passphrase, output, |plaintext| {
-                layout
-                    .write_json(&mut reader, register, plaintext)
-                    .map_err(|e| {
-                        if streamed::is_stale(&e) || pipeline::is_unreadable(&e) {
-                            failed.set(Some(old_error(e)));
-                            return io::Error::other("the old register could not be read");
-                        }
-                        e
-                    })
+                layout.write_json(&mut reader, register, plaintext)
             })
             .map(|_| ())
-            .map_err(|e| failed.take().unwrap_or(Streamed::Failed(e)));
+            .map_err(|e| match e {
+                Error::Io { source, .. }
+                    if streamed::is_stale(&source) || pipeline::is_unreadable(&source) =>
+                {
+                    old_error(source)
+                }
+                other => Streamed::Failed(other),
+            });
         }
         pipeline::read_through(&mut reader, |old| {
             let (produced, encrypted) = pipeline::write_through(
