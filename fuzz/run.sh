@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-targets=(add_csv add_json add_jsonl register_decode dates_and_selectors index_reader streamed_write)
+targets=(add_csv add_json add_jsonl register_decode dates_and_selectors index_reader streamed_write payload_reader)
 for target in "${targets[@]}"; do cargo fuzz build -O "$target"; done
 mkdir -p fuzz/logs
 run() {

@@ -1,18 +1,19 @@
 //! Decrypting a register file in pieces. age's STREAM format authenticates each 64 KiB chunk
-//! with its position (and marks the last), so the age crate's `StreamReader` can seek: a
-//! chunk read on its own is authentic data of this file, and seeking to the end proves the
-//! length. Two uses: a one-subject read that decrypts only the chunks it needs
+//! with its position (and marks the last), so a payload reader (`store::payload`) can
+//! seek: a chunk read on its own is authentic data of this file, and the length is proved
+//! by the last chunk. Two uses: a one-subject read that decrypts only the chunks it needs
 //! (`store::indexed`), and a whole read split between two threads, each with its own reader
 //! over its half of the file.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 
-use age::stream::StreamReader;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::payload::{self, Source};
+
 /// The plaintext size of one STREAM chunk.
-pub const CHUNK: u64 = 64 * 1024;
+pub const CHUNK: u64 = payload::CHUNK as u64;
 
 /// The magic line a binary (not armored) age file starts with.
 const BINARY_MAGIC: &[u8] = b"age-encryption.org/v1\n";
@@ -20,59 +21,16 @@ const BINARY_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 /// True when `file` is a binary age file (armored files are read the ordinary way).
 pub fn is_binary_age(file: &File) -> bool {
     let mut start = [0u8; BINARY_MAGIC.len()];
-    let mut reader = Positioned::new(file);
-    reader.read_exact(&mut start).is_ok() && start == BINARY_MAGIC
+    file.read_at(&mut start, 0)
+        .is_ok_and(|n| n == start.len() && start == BINARY_MAGIC)
 }
 
-/// A reader over a shared `File` with its own position (`pread`), so that several readers
-/// can share one open file: opening the path again could find another file, renamed into
-/// place by a writer in between.
-pub struct Positioned<'f> {
-    file: &'f File,
-    at: u64,
-}
+/// A decrypting reader positioned anywhere in the plaintext, over a file that several
+/// readers share (opening the path again could find another file, renamed into place by a
+/// writer in between).
+pub type Reader<'f> = payload::Reader<'f, File>;
 
-impl<'f> Positioned<'f> {
-    pub fn new(file: &'f File) -> Self {
-        Positioned { file, at: 0 }
-    }
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, at)
-}
-
-#[cfg(not(unix))]
-fn read_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, at)
-}
-
-impl Read for Positioned<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = read_at(self.file, buf, self.at)?;
-        self.at += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for Positioned<'_> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            SeekFrom::Start(at) => Some(at),
-            SeekFrom::Current(delta) => self.at.checked_add_signed(delta),
-            SeekFrom::End(delta) => self.file.metadata()?.len().checked_add_signed(delta),
-        };
-        self.at = target
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
-        Ok(self.at)
-    }
-}
-
-/// A decrypting reader positioned anywhere in the plaintext.
-pub type Reader<'f> = StreamReader<BufReader<Positioned<'f>>>;
-
-/// Random access to a plaintext through a seeking `StreamReader`.
+/// Random access to a plaintext through a seeking reader.
 pub struct Chunks<'f> {
     reader: Reader<'f>,
     /// The plaintext length, authenticated by decrypting the last chunk as the last.
@@ -81,8 +39,8 @@ pub struct Chunks<'f> {
 
 impl<'f> Chunks<'f> {
     /// Finds the length (decrypting the final chunk) and is ready to read anywhere.
-    pub fn new(mut reader: Reader<'f>) -> io::Result<Self> {
-        let len = reader.seek(SeekFrom::End(0))?;
+    pub fn new(reader: Reader<'f>) -> io::Result<Self> {
+        let len = reader.len();
         Ok(Chunks { reader, len })
     }
 
@@ -117,39 +75,48 @@ pub fn wipe(plaintext: &mut Zeroizing<Vec<u8>>) {
     plaintext.shrink_to_fit();
 }
 
-/// Decrypts the whole plaintext with two readers at once: `first` reads the first half
-/// (whole chunks) on another thread while `second` reads the rest, ending with the last
-/// chunk, into one buffer. `None` when the plaintext is too small to split or the buffer
-/// cannot be reserved (the caller then reads the ordinary way and reports).
-pub fn read_in_two(
-    first: Reader<'_>,
-    second: Reader<'_>,
-) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
-    let mut second = Chunks::new(second)?;
-    let total = second.len;
-    let split = (total / 2) / CHUNK * CHUNK;
-    if split == 0 {
-        return Ok(None);
-    }
-    let (Ok(total_usize), Ok(split_usize)) = (usize::try_from(total), usize::try_from(split))
-    else {
+/// Room for `len` bytes of plaintext, reserved fallibly (so that a file claiming more than
+/// memory holds is reported, not an abort) and allocated zeroed, which takes fresh pages
+/// from the system without writing them: the readers fault them in as they fill them.
+fn plaintext_buffer(len: u64) -> Option<Zeroizing<Vec<u8>>> {
+    let len = usize::try_from(len).ok()?;
+    Vec::<u8>::new().try_reserve_exact(len).ok()?;
+    Some(Zeroizing::new(vec![0u8; len]))
+}
+
+/// Decrypts the whole plaintext in one pass. `None` when the buffer cannot be reserved (the
+/// caller then reads the ordinary way and reports).
+pub fn read_whole(mut reader: Reader<'_>) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let Some(mut plaintext) = plaintext_buffer(reader.len()) else {
         return Ok(None);
     };
-    // Reserved fallibly first, so that a file claiming more than memory holds is reported,
-    // not an abort; then allocated zeroed, which takes fresh pages from the system without
-    // writing them: the two threads fault them in as they fill them.
-    if Vec::<u8>::new().try_reserve_exact(total_usize).is_err() {
+    reader.read_exact(&mut plaintext)?;
+    Ok(Some(plaintext))
+}
+
+/// Decrypts the whole plaintext on two threads at once: a copy of `reader` reads the first
+/// half (whole chunks) on another thread while `reader` reads the rest, into one buffer.
+/// A plaintext too small to split is read on one thread. `None` when the buffer cannot be
+/// reserved.
+pub fn read_in_two(mut reader: Reader<'_>) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let total = reader.len();
+    let split = (total / 2) / CHUNK * CHUNK;
+    let Ok(split_usize) = usize::try_from(split) else {
         return Ok(None);
+    };
+    if split == 0 {
+        return read_whole(reader);
     }
-    let mut plaintext = Zeroizing::new(vec![0u8; total_usize]);
+    let Some(mut plaintext) = plaintext_buffer(total) else {
+        return Ok(None);
+    };
     let (head, tail) = plaintext.split_at_mut(split_usize);
-    let mut first = first;
+    let mut first = reader.clone();
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || first.read_exact(head));
-        let own = second
-            .reader
+        let own = reader
             .seek(SeekFrom::Start(split))
-            .and_then(|_| second.reader.read_exact(tail));
+            .and_then(|_| reader.read_exact(tail));
         let theirs = worker
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("a decrypting thread failed")));
@@ -178,10 +145,7 @@ mod tests {
     }
 
     fn reader<'f>(file: &'f File, identity: &age::x25519::Identity) -> io::Result<Reader<'f>> {
-        age::Decryptor::new_buffered(BufReader::new(Positioned::new(file)))
-            .map_err(io::Error::other)?
-            .decrypt(std::iter::once(identity as &dyn age::Identity))
-            .map_err(io::Error::other)
+        payload::open(file, std::iter::once(identity as &dyn age::Identity))
     }
 
     fn bytes(len: usize) -> Vec<u8> {
@@ -195,15 +159,14 @@ mod tests {
             let plaintext = bytes(len);
             let (file, identity) = encrypted(&plaintext);
             assert!(is_binary_age(&file));
-            let both = read_in_two(
-                reader(&file, &identity).unwrap(),
-                reader(&file, &identity).unwrap(),
-            )
-            .unwrap();
-            match both {
-                Some(read) => assert_eq!(&read[..], &plaintext[..], "{len} bytes"),
-                None => assert!(len < 2 * chunk, "{len} bytes are split"),
-            }
+            let both = read_in_two(reader(&file, &identity).unwrap()).unwrap();
+            let whole = read_whole(reader(&file, &identity).unwrap()).unwrap();
+            assert_eq!(whole.as_deref().map(|w| &w[..]), Some(&plaintext[..]));
+            assert_eq!(
+                both.as_deref().map(|b| &b[..]),
+                Some(&plaintext[..]),
+                "{len} bytes"
+            );
             let mut chunks = Chunks::new(reader(&file, &identity).unwrap()).unwrap();
             assert_eq!(chunks.len, len as u64);
             for (offset, n) in [
@@ -237,17 +200,11 @@ mod tests {
         let (file, identity) = encrypted(&plaintext);
         let size = file.metadata().unwrap().len();
         file.set_len(size - 200).unwrap();
-        let result = read_in_two(
-            reader(&file, &identity).unwrap(),
-            reader(&file, &identity).unwrap(),
-        );
+        let result = reader(&file, &identity).and_then(read_in_two);
         assert!(result.is_err());
         // At a chunk boundary too: the new last chunk is not marked as the last.
         file.set_len(size - (CHUNK + 16)).unwrap();
-        let result = read_in_two(
-            reader(&file, &identity).unwrap(),
-            reader(&file, &identity).unwrap(),
-        );
+        let result = reader(&file, &identity).and_then(read_in_two);
         assert!(result.is_err());
     }
 }

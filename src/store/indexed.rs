@@ -463,7 +463,7 @@ mod tests {
     use crate::core::record::Fact;
     use crate::core::subjects::{Batch, NewSubject};
     use crate::core::view::decode_subject;
-    use crate::store::chunks::{Positioned, Reader};
+    use crate::store::chunks::Reader;
 
     use crate::core::testing::ctx;
 
@@ -489,11 +489,9 @@ mod tests {
         let mut writer = encryptor.wrap_output(&mut file).unwrap();
         writer.write_all(plaintext).unwrap();
         writer.finish().unwrap();
-        let input = std::io::BufReader::new(Positioned::new(&file));
-        let reader: Reader<'_> = age::Decryptor::new_buffered(input)
-            .unwrap()
-            .decrypt(std::iter::once(&identity as &dyn age::Identity))
-            .unwrap();
+        let reader: Reader<'_> =
+            crate::store::payload::open(&file, std::iter::once(&identity as &dyn age::Identity))
+                .unwrap();
         let mut chunks = Chunks::new(reader).unwrap();
         let erased: HashSet<String> = erased.iter().map(|s| s.to_string()).collect();
         subject_view(&mut chunks, selector, &erased)

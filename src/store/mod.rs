@@ -10,6 +10,7 @@ pub mod indexed;
 pub mod journal;
 pub mod keys;
 pub mod lock;
+pub mod payload;
 mod pipeline;
 pub mod process;
 pub mod random;
@@ -17,7 +18,7 @@ pub mod state;
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, BufWriter, Read, Seek, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -254,16 +255,11 @@ impl Store<'_> {
         if self.identities.is_empty() || !chunks::is_binary_age(file) {
             return None;
         }
-        let input = io::BufReader::new(chunks::Positioned::new(file));
-        let decryptor = age::Decryptor::new_buffered(input).ok()?;
-        if decryptor.is_scrypt() {
-            return None;
-        }
         let identities = self
             .identities
             .iter()
             .flat_map(|loaded| loaded.identities.iter().map(|i| i.as_ref()));
-        decryptor.decrypt(identities).ok()
+        payload::open(file, identities).ok()
     }
 
     fn decode_error(&self, error: DecodeError) -> Error {
@@ -294,20 +290,23 @@ impl Store<'_> {
         Ok((file, size))
     }
 
-    /// Reads the file and decrypts it into a zeroizing buffer: on two threads when there are
-    /// two cores and the register is large enough to pay for it (identity-encrypted, binary),
-    /// otherwise in one pass. A failure of the split read is reported by the one-pass read.
+    /// Reads the file and decrypts it into a zeroizing buffer: an identity-encrypted binary
+    /// file through the payload reader, on two threads when there are two cores and the
+    /// register is large enough to pay for it; anything else (armored, passphrase) through
+    /// age. A failure of the payload reader is reported by the age read, which says why.
     fn read_plaintext(&self) -> Result<(Zeroizing<Vec<u8>>, Option<SecretString>)> {
         let (file, size) = self.open_checked_file()?;
         self.read_identity.set(file_identity(&file));
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if size >= PARALLEL_FROM_BYTES
-            && cores > 1
-            && let (Some(first), Some(second)) =
-                (self.stream_reader(&file), self.stream_reader(&file))
-            && let Ok(Some(plaintext)) = chunks::read_in_two(first, second)
-        {
-            return Ok((plaintext, None));
+        if let Some(reader) = self.stream_reader(&file) {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let read = if size >= PARALLEL_FROM_BYTES && cores > 1 {
+                chunks::read_in_two(reader)
+            } else {
+                chunks::read_whole(reader)
+            };
+            if let Ok(Some(plaintext)) = read {
+                return Ok((plaintext, None));
+            }
         }
         self.decrypt(io::BufReader::with_capacity(256 * 1024, file), size)
     }
@@ -1005,20 +1004,20 @@ pub fn encrypt_to<W: Write>(
     })
 }
 
-/// Encrypts to `encryption` whatever `write_plaintext` writes, into `output`.
+/// Encrypts to `encryption` whatever `write_plaintext` writes, into `output`: age writes the
+/// header, `payload::Writer` the chunks.
 pub fn encrypt_with<W: Write>(
     encryption: &Encryption,
     passphrase: Option<&SecretString>,
     output: W,
     write_plaintext: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<W> {
-    let encryptor = if encryption.passphrase {
+    let recipients: Vec<Box<dyn age::Recipient + Send>> = if encryption.passphrase {
         let passphrase = passphrase
             .ok_or_else(|| Error::Config("the register needs a passphrase to be written".into()))?;
         let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
         recipient.set_work_factor(header::encryption_work_factor());
-        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .map_err(|_| Error::Config("the passphrase cannot be used to encrypt".into()))?
+        vec![Box::new(recipient)]
     } else {
         let recipients = encryption
             .recipients
@@ -1030,20 +1029,24 @@ pub fn encrypt_with<W: Write>(
                 "the register has no recipients to encrypt to".into(),
             ));
         }
-        age::Encryptor::with_recipients(
-            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
-        )
-        .map_err(|_| Error::Config("the register's recipients cannot be used together".into()))?
+        recipients
     };
+    let recipients: Vec<&dyn age::Recipient> = recipients
+        .iter()
+        .map(|r| r.as_ref() as &dyn age::Recipient)
+        .collect();
     let output_error = |e: io::Error| Error::io(Path::new("<output>"), e);
-    // age writes whole 64 KiB chunks to `output`: no buffer is needed between them, and one
-    // less copy of the register is made. Small pieces of JSON are gathered before age.
-    let stream = encryptor.wrap_output(output).map_err(output_error)?;
-    let mut writer = BufWriter::with_capacity(64 * 1024, stream);
+    // The payload writer gathers the small pieces of JSON into whole chunks and writes them
+    // to `output` a few at a time: no other buffer is needed.
+    let mut writer = payload::Writer::start(&recipients, output).map_err(|e| match e {
+        payload::StartError::Recipients(_) if encryption.passphrase => {
+            Error::Config("the passphrase cannot be used to encrypt".into())
+        }
+        payload::StartError::Recipients(_) => {
+            Error::Config("the register's recipients cannot be used together".into())
+        }
+        payload::StartError::Io(e) => output_error(e),
+    })?;
     write_plaintext(&mut writer).map_err(output_error)?;
-    writer.flush().map_err(output_error)?;
-    let stream = writer
-        .into_inner()
-        .map_err(|e| output_error(e.into_error()))?;
-    stream.finish().map_err(output_error)
+    writer.finish().map_err(output_error)
 }
