@@ -45,30 +45,40 @@ fn go_age_and_the_payload_writer_and_reader_agree() {
     for len in SIZES {
         let plaintext = bytes(len);
 
-        // Written here, read by Go age.
-        let ours = dir.path().join(format!("ours-{len}.age"));
-        let mut writer = payload::Writer::start(&[&recipient], Vec::new()).expect("a header");
-        // In uneven pieces, so that chunks are filled across writes.
-        for part in plaintext.chunks(10_007) {
-            writer.write_all(part).expect("written");
+        // Written here, read by Go age: copied in uneven pieces, so that chunks are filled
+        // across writes, and encrypted in place in blocks of four chunks and in odd ones.
+        for (how, piece) in [
+            ("copied", 10_007),
+            ("in-place", 4 * CHUNK),
+            ("odd", 3 * CHUNK + 1),
+        ] {
+            let ours = dir.path().join(format!("ours-{len}-{how}.age"));
+            let mut writer = payload::Writer::start(&[&recipient], Vec::new()).expect("a header");
+            for part in plaintext.chunks(piece) {
+                if how == "copied" {
+                    writer.write_all(part).expect("written");
+                } else {
+                    writer.write_in_place(&mut part.to_vec()).expect("written");
+                }
+            }
+            write_private(&ours, &writer.finish().expect("finished"));
+            let output = Command::new(&age)
+                .arg("-d")
+                .arg("-i")
+                .arg(&key)
+                .arg(&ours)
+                .output()
+                .expect("age runs");
+            assert!(
+                output.status.success(),
+                "age -d, {len} bytes {how}: {}",
+                stderr(&output)
+            );
+            assert!(
+                output.stdout == plaintext,
+                "age -d, {len} bytes {how}: other bytes"
+            );
         }
-        write_private(&ours, &writer.finish().expect("finished"));
-        let output = Command::new(&age)
-            .arg("-d")
-            .arg("-i")
-            .arg(&key)
-            .arg(&ours)
-            .output()
-            .expect("age runs");
-        assert!(
-            output.status.success(),
-            "age -d, {len} bytes: {}",
-            stderr(&output)
-        );
-        assert!(
-            output.stdout == plaintext,
-            "age -d, {len} bytes: other bytes"
-        );
 
         // Written by Go age, read here.
         let input = dir.path().join(format!("plain-{len}"));

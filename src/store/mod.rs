@@ -1010,7 +1010,7 @@ pub fn encrypt_with<W: Write>(
     encryption: &Encryption,
     passphrase: Option<&SecretString>,
     output: W,
-    write_plaintext: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    write_plaintext: impl FnOnce(&mut payload::Writer<W>) -> io::Result<()>,
 ) -> Result<W> {
     let recipients: Vec<Box<dyn age::Recipient + Send>> = if encryption.passphrase {
         let passphrase = passphrase

@@ -18,7 +18,7 @@
 //! plaintext is — a truncated, extended or reordered file fails, never reads short.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, IoSlice, Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
 
 use age::secrecy::ExposeSecret;
@@ -229,6 +229,52 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
+    /// Writes `block`, its whole chunks encrypted where they lie, without a copy, and written
+    /// with their tags in one vectored write. Its last piece is kept open, as `write` keeps
+    /// it: only what follows decides whether it is the last chunk. The block holds
+    /// ciphertext afterwards.
+    pub fn write_in_place(&mut self, block: &mut [u8]) -> io::Result<()> {
+        let open_len = self.pending.len() - self.open;
+        let fill = if open_len == 0 {
+            0
+        } else {
+            (CHUNK - open_len).min(block.len())
+        };
+        let (head, rest) = block.split_at_mut(fill);
+        self.write_all(head)?;
+        let whole = rest.len().saturating_sub(1) / CHUNK * CHUNK;
+        if whole == 0 {
+            return self.write_all(rest);
+        }
+        if self.pending.len() - self.open == CHUNK {
+            // Full, and more follows.
+            self.seal(false)?;
+        }
+        let (chunks, tail) = rest.split_at_mut(whole);
+        let mut tags = Vec::with_capacity(whole / CHUNK);
+        for text in chunks.chunks_exact_mut(CHUNK) {
+            let tag = self
+                .cipher
+                .encrypt_in_place_detached(&nonce(self.counter, false), b"", text)
+                .map_err(|_| io::Error::other("a chunk could not be encrypted"))?;
+            tags.push(tag);
+            self.counter = self
+                .counter
+                .checked_add(1)
+                .ok_or_else(|| io::Error::other("too many chunks"))?;
+        }
+        let mut slices = Vec::with_capacity(1 + 2 * tags.len());
+        slices.push(IoSlice::new(&self.pending));
+        for (text, tag) in chunks.chunks_exact(CHUNK).zip(&tags) {
+            slices.push(IoSlice::new(text));
+            slices.push(IoSlice::new(tag));
+        }
+        write_all_slices(&mut self.out, &mut slices)?;
+        self.pending.clear();
+        self.open = 0;
+        self.write_all(tail)
+    }
+
     /// Seals the last chunk (empty only when the whole plaintext is), writes everything and
     /// returns the output.
     pub fn finish(mut self) -> io::Result<W> {
@@ -264,6 +310,25 @@ impl<W: Write> Write for Writer<W> {
         // The open chunk cannot be written before it is full or the last.
         Ok(())
     }
+}
+
+/// `write_all` for several slices (`Write::write_all_vectored` is not stable).
+fn write_all_slices<W: Write>(out: &mut W, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the output takes no more",
+                ));
+            }
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Bytes that can be read at any position, by several readers at once.
@@ -498,6 +563,41 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
         }
     }
 
+    /// The plaintext length of chunk `k`.
+    fn text_len(&self, k: u64) -> usize {
+        self.sealed_len(k) - TAG
+    }
+
+    /// Reads and decrypts whole chunks from `first` straight into `buf`, as many as fit (at
+    /// least one): no copy through the buffer. Returns the bytes read.
+    fn decrypt_into(&mut self, first: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
+        let mut k = first;
+        while k < self.chunks && filled + self.text_len(k) <= buf.len() {
+            let text = &mut buf[filled..filled + self.text_len(k)];
+            let at = self.start + k * SEALED as u64;
+            let mut tag = [0u8; TAG];
+            read_exact_at(self.source, text, at)
+                .and_then(|()| read_exact_at(self.source, &mut tag, at + text.len() as u64))
+                .map_err(|e| match e.kind() {
+                    io::ErrorKind::UnexpectedEof => damaged("the file is truncated"),
+                    _ => e,
+                })?;
+            self.cipher
+                .decrypt_in_place_detached(
+                    &nonce(k, k + 1 == self.chunks),
+                    b"",
+                    text,
+                    Tag::from_slice(&tag),
+                )
+                .map_err(|_| damaged("a chunk fails to decrypt"))?;
+            filled += text.len();
+            k += 1;
+        }
+        self.pos += filled as u64;
+        Ok(filled)
+    }
+
     /// Reads and decrypts chunks `first..first + count` (all there are) into the buffer.
     fn decrypt(&mut self, first: u64, count: u64) -> io::Result<()> {
         self.held = 0;
@@ -533,6 +633,9 @@ impl<S: Source + ?Sized> Read for Reader<'_, S> {
             return Ok(0);
         }
         let chunk = self.pos / CHUNK as u64;
+        if self.pos.is_multiple_of(CHUNK as u64) && buf.len() >= self.text_len(chunk) {
+            return self.decrypt_into(chunk, buf);
+        }
         if !(self.first..self.first + self.held).contains(&chunk) {
             // As many chunks as the read wants, up to a batch.
             let wanted = (self.pos % CHUNK as u64 + buf.len() as u64).div_ceil(CHUNK as u64);
@@ -605,11 +708,25 @@ mod tests {
         Ok(out)
     }
 
-    /// What the payload reader reads from `file` with `identity`, whole.
+    /// What the payload reader reads from `file` with `identity`, whole: in small reads
+    /// through its buffer, and in one read straight into the destination, which must agree.
     fn we_read(file: &[u8], identity: &dyn age::Identity) -> io::Result<Vec<u8>> {
         let mut reader = open(file, std::iter::once(identity))?;
+        let mut direct = vec![0u8; reader.len() as usize];
+        let at_once = reader.read_exact(&mut direct);
+        reader.seek(SeekFrom::Start(0))?;
         let mut out = Vec::new();
-        reader.read_to_end(&mut out)?;
+        let mut piece = [0u8; 1000];
+        let in_pieces = loop {
+            match reader.read(&mut piece) {
+                Ok(0) => break Ok(()),
+                Ok(n) => out.extend_from_slice(&piece[..n]),
+                Err(e) => break Err(e),
+            }
+        };
+        assert_eq!(at_once.is_ok(), in_pieces.is_ok());
+        in_pieces?;
+        assert_eq!(out, direct);
         assert_eq!(out.len() as u64, reader.len());
         Ok(out)
     }
@@ -809,6 +926,30 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Blocks encrypted in place, mixed with ordinary writes of any size, make the same
+        /// plaintext as one ordinary write.
+        #[test]
+        fn writes_in_place_and_copied_mix(
+            pieces in proptest::collection::vec((0usize..(5 * CHUNK), any::<bool>()), 0..8),
+        ) {
+            let identity = age::x25519::Identity::generate();
+            let recipient = identity.to_public();
+            let mut writer = Writer::start(&[&recipient], Vec::new()).unwrap();
+            let mut plaintext = Vec::new();
+            for (i, (len, in_place)) in pieces.into_iter().enumerate() {
+                let mut piece = bytes(len, i);
+                plaintext.extend_from_slice(&piece);
+                if in_place {
+                    writer.write_in_place(&mut piece).unwrap();
+                } else {
+                    writer.write_all(&piece).unwrap();
+                }
+            }
+            let file = writer.finish().unwrap();
+            prop_assert_eq!(&age_reads(&file, &identity).unwrap(), &plaintext);
+            prop_assert_eq!(&we_read(&file, &identity).unwrap(), &plaintext);
+        }
 
         /// Any size, written in any pieces: the age crate and the reader get the plaintext
         /// back, and reads anywhere return the bytes there.

@@ -113,12 +113,13 @@ impl Incoming {
         }
     }
 
-    /// Writes everything still to come into `out`, block by block.
-    pub fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(&self.block[self.at..])?;
+    /// Encrypts everything still to come into `out`, block by block, each in place.
+    pub fn drain_into<W: Write>(&mut self, out: &mut super::payload::Writer<W>) -> io::Result<()> {
+        let at = self.at;
+        out.write_in_place(&mut self.block[at..])?;
         self.at = self.block.len();
-        while let Some(block) = self.next_block()? {
-            out.write_all(&block)?;
+        while let Some(mut block) = self.next_block()? {
+            out.write_in_place(&mut block)?;
             self.give_back(block);
         }
         Ok(())
@@ -271,9 +272,9 @@ pub struct SyncAhead<W> {
     since: u64,
 }
 
-impl<W: Write> Write for SyncAhead<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
+impl<W> SyncAhead<W> {
+    /// Counts `n` bytes written, and asks for a sync every `SYNC_EVERY`.
+    fn count(&mut self, n: usize) {
         self.since += n as u64;
         if self.since >= SYNC_EVERY {
             self.since = 0;
@@ -282,6 +283,19 @@ impl<W: Write> Write for SyncAhead<W> {
                 let _ = tx.try_send(());
             }
         }
+    }
+}
+
+impl<W: Write> Write for SyncAhead<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count(n);
+        Ok(n)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let n = self.inner.write_vectored(bufs)?;
+        self.count(n);
         Ok(n)
     }
 
@@ -331,6 +345,7 @@ pub fn sync_ahead<W: Write, T>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::payload;
     use super::*;
 
     fn data(len: usize) -> Vec<u8> {
@@ -347,15 +362,22 @@ mod tests {
                 incoming.read_to_end(&mut out).map(|_| out)
             });
             assert_eq!(read.unwrap(), input, "read_through, {len} bytes");
+            let identity = age::x25519::Identity::generate();
             let (produced, consumed) = write_through(
                 |w| w.write_all(&input),
                 |incoming| {
-                    let mut out = Vec::new();
-                    incoming.drain_into(&mut out).map(|()| out)
+                    let recipient = identity.to_public();
+                    let mut out = payload::Writer::start(&[&recipient], Vec::new()).unwrap();
+                    incoming.drain_into(&mut out).and_then(|()| out.finish())
                 },
             );
             produced.unwrap();
-            assert_eq!(consumed.unwrap(), input, "write_through, {len} bytes");
+            let file = consumed.unwrap();
+            let mut reader =
+                payload::open(&file[..], std::iter::once(&identity as &dyn age::Identity)).unwrap();
+            let mut decrypted = Vec::new();
+            reader.read_to_end(&mut decrypted).unwrap();
+            assert_eq!(decrypted, input, "write_through, {len} bytes");
         }
     }
 
@@ -367,7 +389,8 @@ mod tests {
                 Err(io::Error::other("the old register could not be read"))
             },
             |incoming| {
-                let mut out = Vec::new();
+                let recipient = age::x25519::Identity::generate().to_public();
+                let mut out = payload::Writer::start(&[&recipient], Vec::new()).unwrap();
                 incoming.drain_into(&mut out)
             },
         );
