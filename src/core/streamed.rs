@@ -294,7 +294,20 @@ enum Events {
 struct IndexChecks {
     subjects_area: Span,
     selector_hashes: HashSet<u64>,
-    unloaded_hashes: HashSet<u64>,
+    /// The hashes of every subject, sorted, and those of the parsed subjects: a hash is
+    /// that of a subject known only by its hashes when it is listed more often than the
+    /// parsed subjects account for.
+    all_hashes: Vec<u64>,
+    loaded_hashes: Vec<u64>,
+}
+
+impl IndexChecks {
+    /// True when `hash` is that of a subject the first pass did not parse.
+    fn unloaded_has(&self, hash: u64) -> bool {
+        let listed = self.all_hashes.partition_point(|&h| h <= hash)
+            - self.all_hashes.partition_point(|&h| h < hash);
+        listed > self.loaded_hashes.iter().filter(|&&h| h == hash).count()
+    }
 }
 
 /// The error of a second pass that found the index untrue; see `is_stale`.
@@ -649,19 +662,21 @@ impl Layout {
         subjects_area: Span,
         events_area: Span,
         selector_hashes: HashSet<u64>,
+        all_hashes: Vec<u64>,
     ) -> Option<Layout> {
+        if !all_hashes.is_sorted() {
+            return None;
+        }
         let mut slots = Vec::with_capacity(subjects.len());
         let mut loaded = HashSet::new();
-        let mut unloaded_hashes = HashSet::with_capacity(2 * subjects.len());
+        let mut loaded_hashes = Vec::new();
         for subject in subjects {
             let (id_hash, email_hash) = subject.hashes;
-            match &subject.loaded {
-                Some(id) => {
-                    if !loaded.insert(id.clone()) {
-                        return None;
-                    }
+            if let Some(id) = &subject.loaded {
+                if !loaded.insert(id.clone()) {
+                    return None;
                 }
-                None => unloaded_hashes.extend(std::iter::once(id_hash).chain(email_hash)),
+                loaded_hashes.extend(std::iter::once(id_hash).chain(email_hash));
             }
             slots.push(SubjectSlot {
                 span: subject.span,
@@ -678,7 +693,8 @@ impl Layout {
             checks: Some(IndexChecks {
                 subjects_area,
                 selector_hashes,
-                unloaded_hashes,
+                all_hashes,
+                loaded_hashes,
             }),
         })
     }
@@ -689,7 +705,7 @@ impl Layout {
         let Some(checks) = &self.checks else {
             return false;
         };
-        let known = |hash: u64| checks.unloaded_hashes.contains(&hash);
+        let known = |hash: u64| checks.unloaded_has(hash);
         r.subjects.iter().any(|s| {
             known(index::key_hash(&s.id.0))
                 || s.email
@@ -844,6 +860,33 @@ fn span_len(span: Span) -> io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_is_unloaded_when_listed_more_often_than_the_parsed_subjects_have_it() {
+        let checks = |loaded: Vec<u64>| IndexChecks {
+            subjects_area: Span { offset: 0, len: 0 },
+            selector_hashes: HashSet::new(),
+            all_hashes: vec![1, 2, 2, 5],
+            loaded_hashes: loaded,
+        };
+        let one_loaded = checks(vec![2]);
+        assert!(one_loaded.unloaded_has(1));
+        assert!(one_loaded.unloaded_has(2), "the other subject with 2");
+        assert!(one_loaded.unloaded_has(5));
+        assert!(!one_loaded.unloaded_has(3));
+        assert!(!one_loaded.unloaded_has(0));
+        assert!(!one_loaded.unloaded_has(u64::MAX));
+        assert!(!checks(vec![2, 2]).unloaded_has(2));
+        // Hashes out of order are not believed.
+        let unsorted = Layout::from_index(
+            Vec::new(),
+            Span { offset: 0, len: 0 },
+            Span { offset: 0, len: 0 },
+            HashSet::new(),
+            vec![3, 1],
+        );
+        assert!(unsorted.is_none());
+    }
 
     #[test]
     fn values_end_where_json_says() {

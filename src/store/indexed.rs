@@ -337,7 +337,14 @@ pub fn change_layout(
         .map(Entry::decode)
         .collect::<Option<Vec<Entry>>>()?;
     drop(bytes);
-    entries.sort_unstable_by_key(|e| (e.offset, e.hash));
+    // The index lists its entries by hash (lookups search it): every hash, in order, for
+    // the second pass to search. An index out of order is not believed.
+    let hashes: Vec<u64> = entries.iter().map(|e| e.hash).collect();
+    if !hashes.is_sorted() {
+        return None;
+    }
+    // Two entries (id and email) may share an offset; their order does not matter.
+    entries.sort_unstable_by_key(|e| e.offset);
     let mut subjects: Vec<streamed::IndexedSubject> = Vec::with_capacity(entries.len() / 2 + 1);
     for entry in entries {
         match subjects.last_mut() {
@@ -421,8 +428,13 @@ pub fn change_layout(
             len: 0,
         },
     };
-    let layout =
-        streamed::Layout::from_index(subjects, subjects_area, events_area, selector_hashes)?;
+    let layout = streamed::Layout::from_index(
+        subjects,
+        subjects_area,
+        events_area,
+        selector_hashes,
+        hashes,
+    )?;
     Some((register, layout))
 }
 
