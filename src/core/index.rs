@@ -111,8 +111,10 @@ impl Trailer {
     fn encode(&self) -> Vec<u8> {
         let mut out = TRAILER_MAGIC.to_vec();
         for field in self.fields() {
-            out.push(b':');
-            push_hex(&mut out, field.min(FIELD_MAX), 12);
+            let mut digits = [0u8; 13];
+            digits[0] = b':';
+            put_hex(&mut digits[1..], field.min(FIELD_MAX));
+            out.extend_from_slice(&digits);
         }
         out
     }
@@ -210,10 +212,12 @@ fn parse_hex(hex: &[u8]) -> Option<u64> {
 
 /// Appends the `width` lowest hex digits of `value` (an index writes a few hundred
 /// thousand numbers: no formatting machinery per number).
-fn push_hex(out: &mut Vec<u8>, value: u64, width: u32) {
+/// Writes the low `width` hex digits of `value` into `out` (`width` is `out.len()`).
+fn put_hex(out: &mut [u8], value: u64) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..width).rev() {
-        out.push(DIGITS[((value >> (4 * i)) & 0xf) as usize]);
+    let width = out.len();
+    for (i, digit) in out.iter_mut().enumerate() {
+        *digit = DIGITS[((value >> (4 * (width - 1 - i))) & 0xf) as usize];
     }
 }
 
@@ -229,9 +233,11 @@ impl Entry {
     fn encode(&self, out: &mut Vec<u8>) {
         // A span too large for its field is left out (see `fits`): a lookup then misses
         // and scans.
-        push_hex(out, self.hash, 16);
-        push_hex(out, self.offset, 12);
-        push_hex(out, self.len, 8);
+        let mut entry = [0u8; ENTRY_LEN];
+        put_hex(&mut entry[..16], self.hash);
+        put_hex(&mut entry[16..28], self.offset);
+        put_hex(&mut entry[28..], self.len);
+        out.extend_from_slice(&entry);
     }
 
     /// Parses one `ENTRY_LEN`-byte entry.

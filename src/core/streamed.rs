@@ -53,6 +53,15 @@ fn is_scalar(byte: u8) -> bool {
 
 /// The index just past the string whose contents start at `i` (after its opening quote).
 fn string_end(buf: &[u8], mut i: usize) -> Option<usize> {
+    // Most strings of a register are short: a plain look at the first few bytes finds
+    // their end before a vector search would have started.
+    let rest = buf.get(i..)?;
+    let head = &rest[..rest.len().min(24)];
+    match head.iter().position(|&b| b == b'"' || b == b'\\') {
+        Some(at) if head[at] == b'"' => return Some(i + at + 1),
+        Some(at) => i += at,
+        None => i += head.len(),
+    }
     loop {
         let at = i + memchr::memchr2(b'"', b'\\', buf.get(i..)?)?;
         if buf[at] == b'\\' {
@@ -894,6 +903,11 @@ mod tests {
             (r#"{"a":"x\"}"}rest"#, Scan::End(12)),
             (r#"[1,{"b":[true,null]}],"#, Scan::End(21)),
             (r#""\\"x"#, Scan::End(4)),
+            (
+                r#"["a long string, longer than the first look \" at it", 1]"#,
+                Scan::End(57),
+            ),
+            (r#""0123456789012345678901234\"\\""x"#, Scan::End(31)),
             ("12345,", Scan::End(5)),
             (r#"{"a":[1,2}"#, Scan::Bad),
             (r#"]"#, Scan::Bad),
