@@ -206,13 +206,18 @@ fn parse_hex(hex: &[u8]) -> Option<u64> {
         return None;
     }
     hex.iter().try_fold(0u64, |value, &digit| {
-        Some(value << 4 | u64::from(char::from(digit).to_digit(16)?))
+        let digit = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            b'A'..=b'F' => digit - b'A' + 10,
+            _ => return None,
+        };
+        Some(value << 4 | u64::from(digit))
     })
 }
 
-/// Appends the `width` lowest hex digits of `value` (an index writes a few hundred
-/// thousand numbers: no formatting machinery per number).
-/// Writes the low `width` hex digits of `value` into `out` (`width` is `out.len()`).
+/// Writes the low `out.len()` hex digits of `value` into `out` (an index writes millions of
+/// numbers at a million subjects: no formatting machinery per number).
 fn put_hex(out: &mut [u8], value: u64) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let width = out.len();

@@ -86,12 +86,18 @@ impl<'a> Wanted<'a> {
     }
 
     /// The index hashes (`core::index::key_hash`) a named subject has one of.
-    pub fn hashes(&self) -> HashSet<u64> {
-        self.ids
+    /// The index hashes of the selectors, sorted: a handful, searched for every subject
+    /// of a large register, where a hash set's hashing costs more than a look through them.
+    pub fn hashes(&self) -> Vec<u64> {
+        let mut hashes: Vec<u64> = self
+            .ids
             .iter()
             .map(|id| index::key_hash(id))
             .chain(self.emails.iter().map(|e| index::key_hash(e)))
-            .collect()
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        hashes
     }
 }
 

@@ -302,7 +302,7 @@ enum Events {
 /// would have been parsed). The first pass knows the other subjects only by these hashes.
 struct IndexChecks {
     subjects_area: Span,
-    selector_hashes: HashSet<u64>,
+    selector_hashes: Vec<u64>,
     /// The hashes of every subject, sorted, and those of the parsed subjects: a hash is
     /// that of a subject known only by its hashes when it is listed more often than the
     /// parsed subjects account for.
@@ -670,7 +670,7 @@ impl Layout {
         subjects: Vec<IndexedSubject>,
         subjects_area: Span,
         events_area: Span,
-        selector_hashes: HashSet<u64>,
+        selector_hashes: Vec<u64>,
         all_hashes: Vec<u64>,
     ) -> Option<Layout> {
         if !all_hashes.is_sorted() {
@@ -874,7 +874,7 @@ mod tests {
     fn a_hash_is_unloaded_when_listed_more_often_than_the_parsed_subjects_have_it() {
         let checks = |loaded: Vec<u64>| IndexChecks {
             subjects_area: Span { offset: 0, len: 0 },
-            selector_hashes: HashSet::new(),
+            selector_hashes: Vec::new(),
             all_hashes: vec![1, 2, 2, 5],
             loaded_hashes: loaded,
         };
@@ -891,7 +891,7 @@ mod tests {
             Vec::new(),
             Span { offset: 0, len: 0 },
             Span { offset: 0, len: 0 },
-            HashSet::new(),
+            Vec::new(),
             vec![3, 1],
         );
         assert!(unsorted.is_none());

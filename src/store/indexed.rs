@@ -343,8 +343,10 @@ pub fn change_layout(
     if !hashes.is_sorted() {
         return None;
     }
-    // Two entries (id and email) may share an offset; their order does not matter.
-    entries.sort_unstable_by_key(|e| e.offset);
+    // Two entries (id and email) may share an offset; their order does not matter. A radix
+    // sort: two million entries at a million subjects, where a comparison sort is a
+    // fifth of the first pass.
+    radsort::sort_by_key(&mut entries, |e| e.offset);
     let mut subjects: Vec<streamed::IndexedSubject> = Vec::with_capacity(entries.len() / 2 + 1);
     for entry in entries {
         match subjects.last_mut() {
