@@ -159,12 +159,11 @@ pub fn check(register: &Register) -> Result<(), String> {
         if !ids.insert(subject.id.0.as_str()) || register.unloaded.ids.contains(&subject.id.0) {
             return Err(format!("subject id {} appears twice", subject.id));
         }
+        // The comparison form is worked out once per subject (it lower-cases and may
+        // IDNA-encode the domain).
         if let Some(email) = &subject.email
-            && (!emails.insert(validate::email_key(email))
-                || register
-                    .unloaded
-                    .emails
-                    .contains_key(&validate::email_key(email)))
+            && let key = validate::email_key(email)
+            && (register.unloaded.emails.contains_key(&key) || !emails.insert(key))
         {
             return Err(format!(
                 "subject {} has an email address another subject has",
