@@ -159,12 +159,11 @@ pub fn check(register: &Register) -> Result<(), String> {
         if !ids.insert(subject.id.0.as_str()) || register.unloaded.ids.contains(&subject.id.0) {
             return Err(format!("subject id {} appears twice", subject.id));
         }
+        // The comparison form is worked out once per subject (it lower-cases and may
+        // IDNA-encode the domain).
         if let Some(email) = &subject.email
-            && (!emails.insert(validate::email_key(email))
-                || register
-                    .unloaded
-                    .emails
-                    .contains_key(&validate::email_key(email)))
+            && let key = validate::email_key(email)
+            && (register.unloaded.emails.contains_key(&key) || !emails.insert(key))
         {
             return Err(format!(
                 "subject {} has an email address another subject has",
@@ -264,5 +263,30 @@ mod tests {
             decode(b"not json"),
             Err(DecodeError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn an_email_two_subjects_share_is_refused_in_any_case() {
+        let mut register = crate::core::testing::generated(3);
+        assert_eq!(check(&register), Ok(()));
+        let email = register.subjects[0].email.clone().unwrap();
+        register.subjects[1].email = Some(format!(" {} ", email.to_uppercase()));
+        let message = check(&register).unwrap_err();
+        assert!(
+            message.contains("an email address another subject has"),
+            "{message}"
+        );
+
+        // A subject not loaded (a sparse read) still holds its email.
+        let mut register = crate::core::testing::generated(3);
+        let moved = register.subjects.remove(0);
+        let email = moved.email.clone().unwrap();
+        register
+            .unloaded
+            .emails
+            .insert(crate::core::validate::email_key(&email), moved.id);
+        assert_eq!(check(&register), Ok(()));
+        register.subjects[0].email = Some(email);
+        assert!(check(&register).is_err());
     }
 }

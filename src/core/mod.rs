@@ -33,6 +33,7 @@ pub mod streamed;
 pub mod subjects;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod timestamp;
 pub mod upgrade;
 pub mod validate;
 pub mod view;

@@ -64,7 +64,9 @@ pub struct Register {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeVersion {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub valid_from: NaiveDate,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub valid_until: NaiveDate,
     pub description: Description,
 }
@@ -439,7 +441,9 @@ pub struct Subject {
     /// later order resumes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relationship_end: Option<NaiveDate>,
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub created: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub updated: DateTime<Utc>,
 }
 
@@ -447,6 +451,7 @@ pub struct Subject {
 #[serde(deny_unknown_fields)]
 pub struct IpSeen {
     pub address: IpAddr,
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub seen: DateTime<Utc>,
 }
 
@@ -454,6 +459,7 @@ pub struct IpSeen {
 #[serde(deny_unknown_fields)]
 pub struct Order {
     pub product: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub ordered_on: NaiveDate,
     pub changes: Vec<OrderChange>,
 }
@@ -461,6 +467,7 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderChange {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub change: String,
 }
@@ -469,6 +476,7 @@ pub struct OrderChange {
 #[serde(deny_unknown_fields)]
 pub struct Invoice {
     pub number: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub date: NaiveDate,
     /// The amount in euros, with two decimals, e.g. `"249.00"`.
     pub amount: Amount,
@@ -517,6 +525,7 @@ impl std::fmt::Display for Amount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub at: DateTime<Utc>,
     pub author: String,
     pub text: String,
@@ -526,6 +535,7 @@ pub struct Note {
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub channel: Channel,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub date: NaiveDate,
     pub note: Option<String>,
 }
@@ -536,6 +546,7 @@ pub struct Source {
 pub struct ConsentRecord {
     pub purpose: String,
     pub action: ConsentAction,
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub at: DateTime<Utc>,
     pub channel: Channel,
     /// Form id, message id, contract: what shows the consent was given or withdrawn.
@@ -598,6 +609,7 @@ pub enum RestrictionGround {
 #[serde(deny_unknown_fields)]
 pub struct Restriction {
     pub ground: RestrictionGround,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub since: NaiveDate,
     pub request: Option<RequestId>,
 }
@@ -607,9 +619,12 @@ pub struct Restriction {
 #[serde(deny_unknown_fields)]
 pub struct PastRestriction {
     pub ground: RestrictionGround,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub since: NaiveDate,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub until: NaiveDate,
     /// The day the subject was told, before the lift.
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub notified_on: NaiveDate,
     pub request: Option<RequestId>,
 }
@@ -617,6 +632,7 @@ pub struct PastRestriction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Objection {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub request: Option<RequestId>,
 }
@@ -626,6 +642,7 @@ pub struct Objection {
 #[serde(deny_unknown_fields)]
 pub struct PurposeObjection {
     pub purpose: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub request: Option<RequestId>,
     /// Compelling legitimate grounds that override the objection, when recorded.
@@ -635,6 +652,7 @@ pub struct PurposeObjection {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Override {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     /// The grounds, written without personal data.
     pub reason: String,
@@ -645,6 +663,7 @@ pub struct Override {
 #[serde(deny_unknown_fields)]
 pub struct Disclosure {
     pub recipient: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub fields: Vec<String>,
 }
@@ -653,6 +672,7 @@ pub struct Disclosure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Correction {
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub field: String,
@@ -702,6 +722,7 @@ pub struct Request {
     pub kind: RequestKind,
     /// The subject, once identified; a request may come from someone not yet identified.
     pub subject: Option<SubjectId>,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub received: NaiveDate,
     pub channel: Channel,
     /// Who asked, when they are not (yet) a known subject: their own words for who they
@@ -710,8 +731,10 @@ pub struct Request {
     /// How the requester's identity was checked.
     pub identity_check: Option<String>,
     /// The one-month due date, rolled to a working day.
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub due: NaiveDate,
     /// The deadline in force: `due`, or the extended deadline.
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub deadline: NaiveDate,
     pub status: RequestStatus,
     pub extension: Option<Extension>,
@@ -730,6 +753,7 @@ pub struct SentDocument {
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
     pub bytes: u64,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
 }
 
@@ -737,12 +761,14 @@ pub struct SentDocument {
 #[serde(deny_unknown_fields)]
 pub struct Extension {
     pub reason: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub notified_on: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resolution {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub text: String,
 }
@@ -755,10 +781,12 @@ pub struct RetainedInvoice {
     /// The erased subject's random id.
     pub subject: SubjectId,
     pub number: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub date: NaiveDate,
     pub amount: Amount,
     pub invoiced_name: String,
     pub invoiced_address: Option<String>,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub retain_until: NaiveDate,
     pub basis: String,
 }
@@ -771,6 +799,7 @@ pub struct NotificationTask {
     pub subject: SubjectId,
     pub recipient: String,
     pub cause: AuditAction,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub created: NaiveDate,
     pub done: Option<NaiveDate>,
     /// What was disclosed to the recipient and when (dates and field names, no values), so
@@ -783,6 +812,7 @@ pub struct NotificationTask {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosedFields {
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     pub fields: Vec<String>,
 }
@@ -800,6 +830,7 @@ pub struct ErasureGuard {
 #[serde(deny_unknown_fields)]
 pub struct ErasedEntry {
     pub subject: SubjectId,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub on: NaiveDate,
     /// HMAC-SHA-256 of each normalised email the subject had (the current one and any
     /// corrected away), hex.
@@ -815,6 +846,7 @@ pub struct ErasureReceipt {
     /// The erased subject's random id.
     pub subject: SubjectId,
     pub request: Option<RequestId>,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub date: NaiveDate,
     pub actor: String,
     /// Why the subject was erased (the Art. 17(1) ground); written without personal data.
@@ -831,6 +863,7 @@ pub struct RetainedCategory {
     pub category: String,
     pub count: usize,
     pub basis: String,
+    #[serde(deserialize_with = "crate::core::timestamp::date")]
     pub retain_until: NaiveDate,
 }
 
@@ -892,6 +925,7 @@ pub enum AuditAction {
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
     pub seq: u64,
+    #[serde(deserialize_with = "crate::core::timestamp::datetime")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub action: AuditAction,
