@@ -278,20 +278,24 @@ sys.stdout.buffer.write(b"{\"format\":2," + d[len(head):i] + b"}")
         hf "$D/reads.json" --warmup 1 --runs "$R" -- "${reads[@]:0:6}"
     fi
 
-    say "[$N] hyperfine: writes (each run on a fresh copy: --prepare 'cp r.age w.age')"
+    say "[$N] hyperfine: writes (each run on a fresh copy: --prepare 'cp r.age w.age && sync')"
+    # The copy, and what the run before wrote, reach the disk before the timed command
+    # starts: their write-back would otherwise land in the next command's time (and in its
+    # fsyncs, which wait behind it).
+    WRITE_PREP='cp r.age w.age && sync && rm -rf "$XDG_STATE_HOME"'
     cp r.age w.age && rm -rf "$XDG_STATE_HOME"
     writes=("age -d" "$FLOOR_CMD" "correct SUBJECT" "$CORRECT_CMD")
     ((SCRIPTED)) && writes+=("age+jq edit" "$SEDIT_CMD")
-    if ! hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age && rm -rf "$XDG_STATE_HOME"' -- "${writes[@]}"; then
+    if ! hf "$D/writes.json" --warmup 1 --runs "$R" --prepare "$WRITE_PREP" -- "${writes[@]}"; then
         ((SCRIPTED)) || die "[$N] the write benchmark failed"
         echo "age+jq edit failed during the benchmark (out of memory?); timed without it" >>"$D/notes"
         say "[$N] the writes failed with the script; timing again without it"
         cp r.age w.age && rm -rf "$XDG_STATE_HOME"
-        hf "$D/writes.json" --warmup 1 --runs "$R" --prepare 'cp r.age w.age && rm -rf "$XDG_STATE_HOME"' -- "${writes[@]:0:4}"
+        hf "$D/writes.json" --warmup 1 --runs "$R" --prepare "$WRITE_PREP" -- "${writes[@]:0:4}"
     fi
     say "[$N] peak memory of every timed command (/usr/bin/time, one run each)"
     rss_all "$D/rss_reads.tsv" "" "${reads[@]}"
-    rss_all "$D/rss_writes.tsv" 'cp r.age w.age && rm -rf "$XDG_STATE_HOME"' "${writes[@]}"
+    rss_all "$D/rss_writes.tsv" "$WRITE_PREP" "${writes[@]}"
     rm -f w.age w.age.lock w2.age
 
     if ((N == 1000)); then
@@ -545,8 +549,9 @@ w("1. reads: `age -d -i key.txt r.age > /dev/null` (the floor); "
   "the same on `r2.age`, the register as format 2 wrote it, without the index (the scan every read "
   "falls back to; made once by stripping the index from the decrypted document and encrypting it again); "
   "`age -d -i key.txt r.age | jq '.subjects[] | select(.email == \"SUBJECT\")' > /dev/null` (the scripted read).")
-w("2. writes, each run on a fresh copy (`--prepare 'cp r.age w.age'`, which hyperfine applies to "
-  "every command of the run, the floor included): the same `age -d` floor; "
+w("2. writes, each run on a fresh copy (`--prepare 'cp r.age w.age && sync'`, which hyperfine applies to "
+  "every command of the run, the floor included; `sync` puts the copy and the previous run's output "
+  "on disk first, so that their write-back is not timed with the next command): the same `age -d` floor; "
   "`rekisteri -f w.age -i key.txt correct SUBJECT --set phone=0401234567 --reason bench`; "
   "`age -d -i key.txt w.age | jq '(.subjects[] | select(.email == \"SUBJECT\") | .phone) = \"0401234567\"' "
   "| age -e -r RECIPIENT > w2.age` (the scripted edit).")

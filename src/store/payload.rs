@@ -506,17 +506,21 @@ impl<S: ?Sized> Clone for Reader<'_, S> {
             chunks: self.chunks,
             len: self.len,
             pos: 0,
-            buffer: batch_buffer(),
+            buffer: Zeroizing::new(Vec::new()),
             first: 0,
             held: 0,
         }
     }
 }
 
-/// A buffer for a batch of chunks, allocated at its full size once: it is never grown,
-/// which would leave a copy of the plaintext in the freed allocation.
-fn batch_buffer() -> Zeroizing<Vec<u8>> {
-    Zeroizing::new(vec![0u8; BATCH * SEALED])
+/// The buffer for a batch of chunks, allocated at its full size on first use (a reader
+/// whose reads are all whole chunks never needs it): it is never grown, which would leave a
+/// copy of the plaintext in the freed allocation.
+fn batch_buffer(buffer: &mut Zeroizing<Vec<u8>>) -> &mut [u8] {
+    if buffer.len() < BATCH * SEALED {
+        *buffer = Zeroizing::new(vec![0u8; BATCH * SEALED]);
+    }
+    buffer.as_mut_slice()
 }
 
 impl<'s, S: Source + ?Sized> Reader<'s, S> {
@@ -545,7 +549,7 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
             chunks,
             len,
             pos: 0,
-            buffer: batch_buffer(),
+            buffer: Zeroizing::new(Vec::new()),
             first: 0,
             held: 0,
         };
@@ -612,7 +616,7 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
     fn decrypt(&mut self, first: u64, count: u64) -> io::Result<()> {
         self.held = 0;
         let bytes: usize = (first..first + count).map(|k| self.sealed_len(k)).sum();
-        let batch = &mut self.buffer[..bytes];
+        let batch = &mut batch_buffer(&mut self.buffer)[..bytes];
         read_exact_at(self.source, batch, self.start + first * SEALED as u64).map_err(
             |e| match e.kind() {
                 io::ErrorKind::UnexpectedEof => damaged("the file is truncated"),
