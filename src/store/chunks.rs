@@ -33,15 +33,16 @@ pub type Reader<'f> = payload::Reader<'f, File>;
 /// Random access to a plaintext through a seeking reader.
 pub struct Chunks<'f> {
     reader: Reader<'f>,
-    /// The plaintext length, authenticated by decrypting the last chunk as the last.
-    pub len: u64,
 }
 
 impl<'f> Chunks<'f> {
-    /// Finds the length (decrypting the final chunk) and is ready to read anywhere.
-    pub fn new(reader: Reader<'f>) -> io::Result<Self> {
-        let len = reader.len();
-        Ok(Chunks { reader, len })
+    pub fn new(reader: Reader<'f>) -> Self {
+        Chunks { reader }
+    }
+
+    /// The plaintext length, authenticated when the reader was opened.
+    pub fn len(&self) -> u64 {
+        self.reader.len()
     }
 
     /// The reader back, to read on from wherever it is.
@@ -52,7 +53,7 @@ impl<'f> Chunks<'f> {
     /// The `len` bytes at `offset`; an error when they are not all inside the plaintext.
     pub fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
         let end = offset.checked_add(len as u64);
-        if end.is_none_or(|end| end > self.len) {
+        if end.is_none_or(|end| end > self.len()) {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "a range beyond the end of the plaintext",
@@ -167,8 +168,8 @@ mod tests {
                 Some(&plaintext[..]),
                 "{len} bytes"
             );
-            let mut chunks = Chunks::new(reader(&file, &identity).unwrap()).unwrap();
-            assert_eq!(chunks.len, len as u64);
+            let mut chunks = Chunks::new(reader(&file, &identity).unwrap());
+            assert_eq!(chunks.len(), len as u64);
             for (offset, n) in [
                 (0, len.min(10)),
                 (len / 2, len / 3),

@@ -39,7 +39,7 @@ pub trait Plaintext {
 
 impl Plaintext for Chunks<'_> {
     fn size(&self) -> u64 {
-        self.len
+        self.len()
     }
 
     fn read_at(&mut self, offset: u64, len: usize) -> io::Result<Zeroizing<Vec<u8>>> {
@@ -506,7 +506,7 @@ mod tests {
         let reader: Reader<'_> =
             crate::store::payload::open(&file, std::iter::once(&identity as &dyn age::Identity))
                 .unwrap();
-        let mut chunks = Chunks::new(reader).unwrap();
+        let mut chunks = Chunks::new(reader);
         let erased: HashSet<String> = erased.iter().map(|s| s.to_string()).collect();
         subject_view(&mut chunks, selector, &erased)
     }

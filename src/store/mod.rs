@@ -233,9 +233,7 @@ impl Store<'_> {
         let Some(reader) = self.stream_reader(&file) else {
             return Ok(None);
         };
-        let Ok(mut chunks) = chunks::Chunks::new(reader) else {
-            return Ok(None);
-        };
+        let mut chunks = chunks::Chunks::new(reader);
         let Some(view) = indexed::subject_view(&mut chunks, selector, erased) else {
             return Ok(None);
         };
@@ -667,7 +665,7 @@ impl Store<'_> {
         subjects: &[String],
     ) -> Option<(Register, streamed::Layout, chunks::Reader<'f>)> {
         let reader = self.stream_reader(file)?;
-        let mut chunks = chunks::Chunks::new(reader).ok()?;
+        let mut chunks = chunks::Chunks::new(reader);
         let (register, layout) = indexed::change_layout(&mut chunks, subjects)?;
         let mut reader = chunks.into_reader();
         reader.rewind().ok()?;

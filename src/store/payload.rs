@@ -152,6 +152,18 @@ fn payload_cipher(file_key: &[u8; FILE_KEY_BYTES], nonce: &[u8]) -> io::Result<C
     Ok(LessSafeKey::new(key))
 }
 
+/// Encrypts `text` in place as chunk `counter` and moves the counter on: the one place a
+/// chunk nonce is used for sealing.
+fn seal_next(cipher: &Cipher, counter: &mut u64, text: &mut [u8], last: bool) -> io::Result<Tag> {
+    let tag = cipher
+        .seal_in_place_separate_tag(nonce(*counter, last), Aad::empty(), text)
+        .map_err(|_| io::Error::other("a chunk could not be encrypted"))?;
+    *counter = counter
+        .checked_add(1)
+        .ok_or_else(|| io::Error::other("too many chunks"))?;
+    Ok(tag)
+}
+
 /// Why a payload could not be started.
 #[derive(Debug)]
 pub enum StartError {
@@ -215,16 +227,13 @@ impl<W: Write> Writer<W> {
 
     /// Encrypts the open chunk in place and appends its tag.
     fn seal(&mut self, last: bool) -> io::Result<()> {
-        let nonce = nonce(self.counter, last);
-        let tag = self
-            .cipher
-            .seal_in_place_separate_tag(nonce, Aad::empty(), &mut self.pending[self.open..])
-            .map_err(|_| io::Error::other("a chunk could not be encrypted"))?;
+        let tag = seal_next(
+            &self.cipher,
+            &mut self.counter,
+            &mut self.pending[self.open..],
+            last,
+        )?;
         self.pending.extend_from_slice(tag.as_ref());
-        self.counter = self
-            .counter
-            .checked_add(1)
-            .ok_or_else(|| io::Error::other("too many chunks"))?;
         self.open = self.pending.len();
         Ok(())
     }
@@ -262,15 +271,7 @@ impl<W: Write> Writer<W> {
         let (chunks, tail) = rest.split_at_mut(whole);
         let mut tags = Vec::with_capacity(whole / CHUNK);
         for text in chunks.chunks_exact_mut(CHUNK) {
-            let tag = self
-                .cipher
-                .seal_in_place_separate_tag(nonce(self.counter, false), Aad::empty(), text)
-                .map_err(|_| io::Error::other("a chunk could not be encrypted"))?;
-            tags.push(tag);
-            self.counter = self
-                .counter
-                .checked_add(1)
-                .ok_or_else(|| io::Error::other("too many chunks"))?;
+            tags.push(seal_next(&self.cipher, &mut self.counter, text, false)?);
         }
         let mut slices = Vec::with_capacity(1 + 2 * tags.len());
         slices.push(IoSlice::new(&self.pending));
@@ -590,21 +591,9 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
             let text = &mut buf[filled..filled + self.text_len(k)];
             let at = self.start + k * SEALED as u64;
             let mut tag = [0u8; TAG];
-            read_exact_at(self.source, text, at)
-                .and_then(|()| read_exact_at(self.source, &mut tag, at + text.len() as u64))
-                .map_err(|e| match e.kind() {
-                    io::ErrorKind::UnexpectedEof => damaged("the file is truncated"),
-                    _ => e,
-                })?;
-            self.cipher
-                .open_in_place_separate_tag(
-                    nonce(k, k + 1 == self.chunks),
-                    Aad::empty(),
-                    Tag::from(tag),
-                    text,
-                    0..,
-                )
-                .map_err(|_| damaged("a chunk fails to decrypt"))?;
+            self.read_payload(text, at)?;
+            self.read_payload(&mut tag, at + text.len() as u64)?;
+            self.open(k, text, Tag::from(tag))?;
             filled += text.len();
             k += 1;
         }
@@ -612,31 +601,47 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
         Ok(filled)
     }
 
+    /// Fills `buf` from the file at `at`; a file that ends first is truncated.
+    fn read_payload(&self, buf: &mut [u8], at: u64) -> io::Result<()> {
+        read_exact_at(self.source, buf, at).map_err(|e| match e.kind() {
+            io::ErrorKind::UnexpectedEof => damaged("the file is truncated"),
+            _ => e,
+        })
+    }
+
+    /// Authenticates and decrypts chunk `k` in place.
+    fn open(&self, k: u64, text: &mut [u8], tag: Tag) -> io::Result<()> {
+        self.cipher
+            .open_in_place_separate_tag(
+                nonce(k, k + 1 == self.chunks),
+                Aad::empty(),
+                tag,
+                text,
+                0..,
+            )
+            .map(|_| ())
+            .map_err(|_| damaged("a chunk fails to decrypt"))
+    }
+
+    /// Reads the sealed chunks from `first` into `batch` and decrypts each where it lies.
+    fn open_batch(&self, first: u64, batch: &mut [u8]) -> io::Result<()> {
+        self.read_payload(batch, self.start + first * SEALED as u64)?;
+        for (i, sealed) in batch.chunks_mut(SEALED).enumerate() {
+            let (text, tag) = sealed.split_at_mut(sealed.len() - TAG);
+            let tag = Tag::try_from(&tag[..]).map_err(|_| damaged("a chunk is cut"))?;
+            self.open(first + i as u64, text, tag)?;
+        }
+        Ok(())
+    }
+
     /// Reads and decrypts chunks `first..first + count` (all there are) into the buffer.
     fn decrypt(&mut self, first: u64, count: u64) -> io::Result<()> {
         self.held = 0;
         let bytes: usize = (first..first + count).map(|k| self.sealed_len(k)).sum();
-        let batch = &mut batch_buffer(&mut self.buffer)[..bytes];
-        read_exact_at(self.source, batch, self.start + first * SEALED as u64).map_err(
-            |e| match e.kind() {
-                io::ErrorKind::UnexpectedEof => damaged("the file is truncated"),
-                _ => e,
-            },
-        )?;
-        for (i, sealed) in batch.chunks_mut(SEALED).enumerate() {
-            let k = first + i as u64;
-            let (text, tag) = sealed.split_at_mut(sealed.len() - TAG);
-            let tag = Tag::try_from(&tag[..]).map_err(|_| damaged("a chunk is cut"))?;
-            self.cipher
-                .open_in_place_separate_tag(
-                    nonce(k, k + 1 == self.chunks),
-                    Aad::empty(),
-                    tag,
-                    text,
-                    0..,
-                )
-                .map_err(|_| damaged("a chunk fails to decrypt"))?;
-        }
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let result = self.open_batch(first, &mut batch_buffer(&mut buffer)[..bytes]);
+        self.buffer = buffer;
+        result?;
         self.first = first;
         self.held = count;
         Ok(())
