@@ -21,7 +21,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use support::*;
 
-const SUBJECTS: usize = 2_000;
+/// About 5 MB of plaintext: large enough for the threaded write (from 4 MiB).
+const SUBJECTS: usize = 2_500;
 const KILLS: usize = 15;
 
 /// The write one iteration starts, and what its after-state must show.

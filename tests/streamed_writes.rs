@@ -11,7 +11,8 @@ use std::process::Output;
 use serde_json::Value;
 use support::*;
 
-/// A fixture with `count` generated subjects (more than 1 MiB of plaintext from 700 on).
+/// A fixture with `count` generated subjects (more than 4 MiB of plaintext, where a write
+/// takes its threads, from 2 200 on).
 fn generated(count: usize) -> Fixture {
     let fixture = Fixture::new();
     let output = fixture
@@ -45,10 +46,10 @@ fn subject<'a>(document: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn a_change_to_a_large_register_is_the_change_and_nothing_else() {
-    let fixture = generated(1000);
+    let fixture = generated(2500);
     let before = fixture.plaintext();
     assert!(
-        fixture.plaintext_bytes().len() > 1024 * 1024,
+        fixture.plaintext_bytes().len() > 4 * 1024 * 1024,
         "large enough for the threaded write"
     );
     let target = &before["subjects"][612];

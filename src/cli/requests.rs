@@ -400,7 +400,8 @@ pub fn audit(
             Ok(Output::text(events_text(&events, global.format)?))
         }
         AuditCommand::Verify { expect } => {
-            let register = store.open()?.register;
+            // The events, but no subject: the chain is all that is checked.
+            let register = store.open_trail()?;
             trail::verify(&register.audit)
                 .map_err(|(seq, reason)| Error::AuditBroken { seq, reason })?;
             let head = trail::head(&register.audit);

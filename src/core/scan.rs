@@ -164,6 +164,34 @@ pub fn scan_outline(doc: &[u8]) -> Option<Outline> {
     Some(raw.into_outline(trail))
 }
 
+/// One of the register's two large arrays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Subjects,
+    Audit,
+}
+
+/// The register's outline and one of its two large arrays, parsed whole; the other array is
+/// only delimited (see `view::decode_outline_with`). `None` when the bytes are not laid out
+/// as expected or the array does not parse.
+pub fn scan_outline_with<T: serde::de::DeserializeOwned>(
+    doc: &[u8],
+    part: Part,
+) -> Option<(Outline, Vec<T>)> {
+    let layout = layout(doc)?;
+    let raw = outline(doc, &layout)?;
+    let trail = trail(doc.get(layout.audit.clone())?)?;
+    let inner = match part {
+        Part::Subjects => layout.subjects,
+        Part::Audit => layout.audit,
+    };
+    // The array with its brackets, which `layout` found on either side of its contents.
+    // Checked as UTF-8 once, so that serde need not check each string on its own.
+    let array = doc.get(inner.start.checked_sub(1)?..inner.end + 1)?;
+    let items: Vec<T> = serde_json::from_str(std::str::from_utf8(array).ok()?).ok()?;
+    Some((raw.into_outline(trail), items))
+}
+
 pub fn scan_subject(
     doc: &[u8],
     selector: &str,

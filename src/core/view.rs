@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::value::RawValue;
 
 use crate::core::breach::Breach;
@@ -20,6 +20,7 @@ use crate::core::model::{
     NotificationTask, Register, Request, Subject,
 };
 use crate::core::rollback::{GuardProbe, GuardProbeEntry, TrailPoint};
+pub use crate::core::scan::Part;
 use crate::core::validate;
 
 #[derive(Deserialize)]
@@ -279,6 +280,36 @@ pub fn decode_outline(plaintext: &[u8]) -> Option<Outline> {
 /// `decode_outline` by a parse of the whole register, subjects and events skipped as raw
 /// JSON: what answers when the byte search cannot.
 pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
+    let (raw, trail) = parse_raw(plaintext)?;
+    Some(raw.into_parts().into_outline(trail))
+}
+
+/// The register's outline and every subject, or every event: what `export` of every subject
+/// and `audit verify` need, without parsing the other array. By byte search when the register
+/// is laid out as its writer lays it out (`scan::scan_outline_with`), otherwise by a parse
+/// that skips the other array. `None` when the register is not of a format read as current,
+/// or does not parse: then the caller decodes it whole, which says what is wrong. Either way
+/// the answer is the same: neither looks into the array it skips.
+pub fn decode_outline_with<T: DeserializeOwned>(
+    plaintext: &[u8],
+    part: Part,
+) -> Option<(Outline, Vec<T>)> {
+    crate::core::scan::scan_outline_with(plaintext, part).or_else(|| {
+        let (raw, trail) = parse_raw(plaintext)?;
+        let items = match part {
+            Part::Subjects => &raw.subjects,
+            Part::Audit => &raw.audit,
+        }
+        .iter()
+        .map(|item| serde_json::from_str(item.get()).ok())
+        .collect::<Option<Vec<T>>>()?;
+        Some((raw.into_parts().into_outline(trail), items))
+    })
+}
+
+/// The register with its subjects and events as raw JSON, and where its trail ends; `None`
+/// when it does not parse or is not of a format read as current.
+fn parse_raw(plaintext: &[u8]) -> Option<(RawRegister<'_>, TrailPoint)> {
     let raw = match serde_json::from_slice::<RawRegister<'_>>(plaintext) {
         Ok(raw) if format::reads_as_current(raw.format) => raw,
         _ => return None,
@@ -290,7 +321,7 @@ pub(crate) fn parse_outline(plaintext: &[u8]) -> Option<Outline> {
         }
         None => TrailPoint::of(&[]),
     };
-    Some(raw.into_parts().into_outline(trail))
+    Some((raw, trail))
 }
 
 impl RawRegister<'_> {
