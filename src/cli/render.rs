@@ -62,13 +62,21 @@ impl Table {
             .max()
             .unwrap_or(0);
         let all = || std::iter::once(&self.header).chain(&self.rows);
-        // Every column is at least one character wide, as in comfy-table.
+        // Every column is at least one character wide, as in comfy-table. Each cell's width
+        // is measured once: `MANY_LINES` for a cell of several lines, measured line by line.
+        const MANY_LINES: usize = usize::MAX;
         let mut widths = vec![1usize; columns];
+        let mut measured = Vec::with_capacity(columns * (self.rows.len() + 1));
         for row in all() {
             for (width, cell) in widths.iter_mut().zip(row) {
-                for line in cell.split('\n') {
-                    *width = (*width).max(text_width(line));
-                }
+                let cell_width = if cell.contains('\n') {
+                    *width = cell.split('\n').map(text_width).fold(*width, usize::max);
+                    MANY_LINES
+                } else {
+                    text_width(cell)
+                };
+                *width = (*width).max(cell_width % MANY_LINES);
+                measured.push(cell_width);
             }
         }
         if widths.iter().any(|&w| w > usize::from(u16::MAX)) {
@@ -88,22 +96,33 @@ impl Table {
             (widths.iter().sum::<usize>() + 3 * columns + 2) * (self.rows.len() + 4),
         );
         rule('┌', '─', '┬', '┐', &mut out);
+        let mut measured = measured.as_slice();
         let mut lines: Vec<std::str::Split<'_, char>> = Vec::with_capacity(columns);
         for (index, row) in all().enumerate() {
+            let (row_widths, rest) = measured.split_at(row.len());
+            measured = rest;
+            let height = if row_widths.contains(&MANY_LINES) {
+                row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1)
+            } else {
+                1
+            };
             lines.clear();
             lines.extend(row.iter().map(|cell| cell.split('\n')));
-            let height = row.iter().map(|c| c.split('\n').count()).max().unwrap_or(1);
-            for _ in 0..height {
-                out.push('\n');
-                out.push('│');
+            for line_number in 0..height {
+                out.push_str("\n│");
                 for (i, &width) in widths.iter().enumerate() {
                     if i > 0 {
                         out.push('┆');
                     }
                     let line = lines.get_mut(i).and_then(Iterator::next).unwrap_or("");
+                    // A one-line cell's width was measured; below it, its lines are empty.
+                    let line_width = match row_widths.get(i) {
+                        Some(&w) if w != MANY_LINES && line_number == 0 => w,
+                        _ => text_width(line),
+                    };
                     out.push(' ');
                     out.push_str(line);
-                    out.extend(std::iter::repeat_n(' ', width - text_width(line) + 1));
+                    pad(&mut out, width - line_width + 1);
                 }
                 out.push('│');
             }
@@ -115,6 +134,16 @@ impl Table {
         out.push('\n');
         rule('└', '─', '┴', '┘', &mut out);
         Some(out)
+    }
+}
+
+/// Appends `count` spaces.
+fn pad(out: &mut String, mut count: usize) {
+    const SPACES: &str = "                                                                ";
+    while count > 0 {
+        let piece = count.min(SPACES.len());
+        out.push_str(&SPACES[..piece]);
+        count -= piece;
     }
 }
 
