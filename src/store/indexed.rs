@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::io;
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
 use crate::core::format;
 use crate::core::index::{self, Entry, Span, TAIL_LEN, Trailer};
@@ -21,7 +21,7 @@ use crate::core::model::{
 };
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
-use crate::core::view::{SubjectView, partial_register, quick_key};
+use crate::core::view::{Outline, Part, SubjectView, decode_outline, partial_register, quick_key};
 use crate::core::{sparse, streamed};
 
 use zeroize::Zeroizing;
@@ -307,6 +307,46 @@ fn frame(chunks: &mut impl Plaintext) -> Option<Frame> {
     })
 }
 
+/// The register's outline and one of its two large arrays, read through the index (see
+/// `view::decode_outline_with`): the head, the middle, the last event and that array's
+/// chunks, not the other array's. `None` when the index does not hold or a part does not
+/// parse: then the caller reads the register whole.
+pub fn outline_with<T: DeserializeOwned>(
+    chunks: &mut impl Plaintext,
+    part: Part,
+) -> Option<(Outline, Vec<T>)> {
+    let frame = frame(chunks)?;
+    // The array with its brackets: the subjects' area ends with its `]`, the events' area
+    // is followed by it (`frame` checked both).
+    let (start, len) = match part {
+        Part::Subjects => (frame.subjects_area.offset, frame.subjects_area.len),
+        Part::Audit => (frame.events_area.offset, frame.events_area.len + 1),
+    };
+    let array = chunks
+        .read_at(start.checked_sub(1)?, usize::try_from(len + 1).ok()?)
+        .ok()?;
+    if array.first() != Some(&b'[') || array.last() != Some(&b']') {
+        return None;
+    }
+    let items: Vec<T> = serde_json::from_str(std::str::from_utf8(&array).ok()?).ok()?;
+    // The document without the arrays, but for the last event: what the outline is read from.
+    let last = frame
+        .last_event
+        .as_deref()
+        .map_or(&[][..], |e| e.as_slice());
+    let mut skeleton = Zeroizing::new(Vec::with_capacity(
+        frame.head.len() + frame.middle.len() + last.len() + 32,
+    ));
+    skeleton.extend_from_slice(&frame.head);
+    skeleton.extend_from_slice(b",\"subjects\":[]");
+    skeleton.extend_from_slice(&frame.middle);
+    skeleton.extend_from_slice(b",\"audit\":[");
+    skeleton.extend_from_slice(last);
+    skeleton.extend_from_slice(b"]}");
+    let outline = decode_outline(&skeleton)?;
+    Some((outline, items))
+}
+
 /// The first pass of a change through the index (see `streamed::Layout::from_index`): the
 /// head, the middle, the last event and the subjects `wanted` names (each hit checked as
 /// `subject_view` checks it) parsed like `sparse::load` parses them, and where every other
@@ -492,9 +532,54 @@ mod tests {
         plaintext
     }
 
-    /// Encrypts `plaintext` to a fresh key, and reads it through the index.
-    fn view_of(plaintext: &[u8], selector: &str, erased: &[&str]) -> Option<SubjectView> {
+    #[test]
+    fn an_array_and_the_outline_are_read_through_the_index() {
+        let register = register(120);
+        let plaintext = indexed_plaintext(&register);
+        let (outline, subjects) =
+            outline_with::<Subject>(&mut InMemory(&plaintext), Part::Subjects).unwrap();
+        assert_eq!(subjects, register.subjects);
+        assert_eq!(outline.trail, TrailPoint::of(&register.audit));
+        assert_eq!(outline.register.requests, register.requests);
+        assert_eq!(outline.guard.key, register.erased.key);
+        assert!(outline.register.subjects.is_empty() && outline.register.audit.is_empty());
+        let (outline, events) =
+            outline_with::<AuditEvent>(&mut InMemory(&plaintext), Part::Audit).unwrap();
+        assert_eq!(events, register.audit);
+        assert_eq!(outline.trail, TrailPoint::of(&register.audit));
+
+        // The same through the encrypted chunks.
         let identity = age::x25519::Identity::generate();
+        let file = encrypted(&plaintext, &identity);
+        let reader: Reader<'_> =
+            crate::store::payload::open(&file, std::iter::once(&identity as &dyn age::Identity))
+                .unwrap();
+        let (_, events) =
+            outline_with::<AuditEvent>(&mut Chunks::new(reader), Part::Audit).unwrap();
+        assert_eq!(events, register.audit);
+    }
+
+    #[test]
+    fn an_array_read_through_a_stale_index_is_not_believed() {
+        let register = register(30);
+        let plaintext = indexed_plaintext(&register);
+        // One byte more in the first subject: every offset after it is one off.
+        let text = String::from_utf8(plaintext.clone()).unwrap();
+        let longer = text.replacen("\"name\":\"", "\"name\":\"x", 1).into_bytes();
+        assert!(outline_with::<Subject>(&mut InMemory(&longer), Part::Subjects).is_none());
+        assert!(outline_with::<AuditEvent>(&mut InMemory(&longer), Part::Audit).is_none());
+        // An event that does not parse as one: the array is not believed either.
+        let damaged = text.replacen("\"seq\":3,", "\"seq\":x,", 1).into_bytes();
+        assert!(outline_with::<AuditEvent>(&mut InMemory(&damaged), Part::Audit).is_none());
+        assert!(outline_with::<Subject>(&mut InMemory(&damaged), Part::Subjects).is_some());
+        // No index at all.
+        let mut bare = Vec::new();
+        serde_json::to_writer(&mut bare, &register).unwrap();
+        assert!(outline_with::<Subject>(&mut InMemory(&bare), Part::Subjects).is_none());
+    }
+
+    /// `plaintext` encrypted by the age crate to `identity`.
+    fn encrypted(plaintext: &[u8], identity: &age::x25519::Identity) -> std::fs::File {
         let recipient = identity.to_public();
         let mut file = tempfile::tempfile().unwrap();
         let encryptor =
@@ -503,6 +588,13 @@ mod tests {
         let mut writer = encryptor.wrap_output(&mut file).unwrap();
         writer.write_all(plaintext).unwrap();
         writer.finish().unwrap();
+        file
+    }
+
+    /// Encrypts `plaintext` to a fresh key, and reads it through the index.
+    fn view_of(plaintext: &[u8], selector: &str, erased: &[&str]) -> Option<SubjectView> {
+        let identity = age::x25519::Identity::generate();
+        let file = encrypted(plaintext, &identity);
         let reader: Reader<'_> =
             crate::store::payload::open(&file, std::iter::once(&identity as &dyn age::Identity))
                 .unwrap();

@@ -180,17 +180,26 @@ impl Store<'_> {
     /// restored register like `open_checked`. A register of an older format, or one that does
     /// not parse, is read whole by `open_checked`, which upgrades it or says what is wrong.
     pub fn open_subjects(&self) -> Result<Register> {
-        let (mut plaintext, _) = self.read_plaintext()?;
-        let Some((outline, subjects)) =
-            view::decode_outline_with::<Subject>(&plaintext, view::Part::Subjects)
-        else {
-            chunks::wipe(&mut plaintext);
-            return Ok(self.open_checked()?.register);
+        let (outline, subjects) = match self.indexed_outline_with(view::Part::Subjects)? {
+            Some(found) => {
+                self.note_read(&found.0.guard.key, &found.0.trail, |_| None)?;
+                found
+            }
+            None => {
+                let (mut plaintext, _) = self.read_plaintext()?;
+                let Some(found) =
+                    view::decode_outline_with::<Subject>(&plaintext, view::Part::Subjects)
+                else {
+                    chunks::wipe(&mut plaintext);
+                    return Ok(self.open_checked()?.register);
+                };
+                self.note_read(&found.0.guard.key, &found.0.trail, |seq| {
+                    rollback::hash_at(&plaintext, seq)
+                })?;
+                chunks::wipe(&mut plaintext);
+                found
+            }
         };
-        self.note_read(&outline.guard.key, &outline.trail, |seq| {
-            rollback::hash_at(&plaintext, seq)
-        })?;
-        chunks::wipe(&mut plaintext);
         let journal = journal::read(&self.journal_path())?;
         let vouched: HashSet<&str> = outline
             .guard
@@ -211,14 +220,18 @@ impl Store<'_> {
     /// `audit verify` needs. Warns of a rollback like `open`. A register of an older format,
     /// or one that does not parse, is read whole by `open`.
     pub fn open_trail(&self) -> Result<Register> {
-        let (mut plaintext, _) = self.read_plaintext()?;
-        let Some((outline, audit)) =
-            view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit)
-        else {
-            chunks::wipe(&mut plaintext);
-            return Ok(self.open()?.register);
+        let (outline, audit) = match self.indexed_outline_with(view::Part::Audit)? {
+            Some(found) => found,
+            None => {
+                let (mut plaintext, _) = self.read_plaintext()?;
+                let found = view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit);
+                chunks::wipe(&mut plaintext);
+                match found {
+                    Some(found) => found,
+                    None => return Ok(self.open()?.register),
+                }
+            }
         };
-        chunks::wipe(&mut plaintext);
         self.note_read(&outline.guard.key, &TrailPoint::of(&audit), |seq| {
             hash_at_seq(&audit, seq)
         })?;
@@ -273,6 +286,31 @@ impl Store<'_> {
             chunks::wipe(&mut plaintext);
         }
         Ok(view.register)
+    }
+
+    /// The outline and one large array through the index (`indexed::outline_with`), or `None`
+    /// when the register has no index that holds, is passphrase-encrypted or armored, or when
+    /// telling a rollback from a newer register needs an event the index does not find.
+    fn indexed_outline_with<T: serde::de::DeserializeOwned>(
+        &self,
+        part: view::Part,
+    ) -> Result<Option<(view::Outline, Vec<T>)>> {
+        if self.identities.is_empty() {
+            return Ok(None);
+        }
+        let (file, _) = self.open_checked_file()?;
+        let Some(reader) = self.stream_reader(&file) else {
+            return Ok(None);
+        };
+        let mut chunks = chunks::Chunks::new(reader);
+        let Some(found) = indexed::outline_with(&mut chunks, part) else {
+            return Ok(None);
+        };
+        if self.needs_older_event(&found.0.guard.key, &found.0.trail)? {
+            return Ok(None);
+        }
+        self.read_identity.set(file_identity(&file));
+        Ok(Some(found))
     }
 
     /// The subject's view through the index, or `None` when the register has no index that
