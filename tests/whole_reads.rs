@@ -1,8 +1,9 @@
-//! `export` of every subject and `audit verify` read only the part of the register they need:
-//! through the index, only that part's chunks (`store::indexed::outline_with`); without one,
-//! by byte search in the writer's layout (`core::scan`); and in any other layout (a hand edit
-//! through `jq`) by a parse that skips the other part. All three must give the same answers,
-//! and a damaged subject or event must be found by each.
+//! `export` of every subject parses no audit event and `audit verify` no subject. `export`
+//! reads through the index only the chunks it needs (`store::indexed::outline_with`);
+//! `audit verify` decrypts every chunk. Without an index both find their part by byte search
+//! in the writer's layout (`core::scan`), and in any other layout (a hand edit through `jq`)
+//! by a parse that skips the other part. All three layouts must give the same answers, and a
+//! damaged subject or event must be found in each.
 
 mod support;
 

@@ -217,20 +217,17 @@ impl Store<'_> {
     }
 
     /// Reads the audit trail and what lies around it, without parsing the subjects: what
-    /// `audit verify` needs. Warns of a rollback like `open`. A register of an older format,
-    /// or one that does not parse, is read whole by `open`.
+    /// `audit verify` needs. Decrypts the whole file, so that every chunk is authenticated.
+    /// Warns of a rollback like `open`. A register of an older format, or one that does not
+    /// parse, is read whole by `open`.
     pub fn open_trail(&self) -> Result<Register> {
-        let (outline, audit) = match self.indexed_outline_with(view::Part::Audit)? {
-            Some(found) => found,
-            None => {
-                let (mut plaintext, _) = self.read_plaintext()?;
-                let found = view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit);
-                chunks::wipe(&mut plaintext);
-                match found {
-                    Some(found) => found,
-                    None => return Ok(self.open()?.register),
-                }
-            }
+        // Every chunk is decrypted, and so authenticated, though only the events are parsed:
+        // this is the check of the whole file that partial reads leave to it and to writes.
+        let (mut plaintext, _) = self.read_plaintext()?;
+        let found = view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit);
+        chunks::wipe(&mut plaintext);
+        let Some((outline, audit)) = found else {
+            return Ok(self.open()?.register);
         };
         self.note_read(&outline.guard.key, &TrailPoint::of(&audit), |seq| {
             hash_at_seq(&audit, seq)
