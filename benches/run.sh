@@ -616,6 +616,10 @@ if os.path.exists(out):
         if line.rstrip("\n") == KEEP:
             tail = "".join(old[i:])
             break
+    else:
+        # A hand edit that joined the heading to another line would lose the section here.
+        print(f"benches/run.sh: warning: {out} has no line `{KEEP}`; the section starts empty",
+              file=sys.stderr)
 with open(out + ".tmp", "w") as f:
     f.write("\n".join(L) + "\n" + tail)
 os.replace(out + ".tmp", out)
