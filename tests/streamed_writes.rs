@@ -6,34 +6,8 @@
 
 mod support;
 
-use std::process::Output;
-
 use serde_json::Value;
 use support::*;
-
-/// A fixture with `count` generated subjects (more than 4 MiB of plaintext, where a write
-/// takes its threads, from 2 200 on).
-fn generated(count: usize) -> Fixture {
-    let fixture = Fixture::new();
-    let output = fixture
-        .cmd()
-        .args(["generate", "--subjects", &count.to_string(), "--seed", "7"])
-        .output()
-        .expect("generate runs");
-    assert_success(&output, "generate");
-    fixture
-}
-
-fn run(fixture: &Fixture, args: &[&str]) -> Output {
-    fixture.cmd().args(args).output().expect("rekisteri runs")
-}
-
-/// Replaces the register with `plaintext`, encrypted by the age crate to the fixture's key.
-fn put_back(fixture: &Fixture, plaintext: &[u8]) {
-    let recipient = fixture.identity().to_public();
-    std::fs::remove_file(fixture.register_path()).expect("remove the register");
-    write_private(&fixture.register_path(), &encrypt_to(plaintext, &recipient));
-}
 
 fn subject<'a>(document: &'a Value, id: &str) -> &'a Value {
     document["subjects"]
@@ -46,7 +20,7 @@ fn subject<'a>(document: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn a_change_to_a_large_register_is_the_change_and_nothing_else() {
-    let fixture = generated(2500);
+    let fixture = Fixture::generated(2500, 7);
     let before = fixture.plaintext();
     assert!(
         fixture.plaintext_bytes().len() > 4 * 1024 * 1024,
@@ -55,19 +29,16 @@ fn a_change_to_a_large_register_is_the_change_and_nothing_else() {
     let target = &before["subjects"][612];
     let id = target["id"].as_str().expect("an id").to_owned();
     let email = target["email"].as_str().expect("an email").to_uppercase();
-    let output = run(
-        &fixture,
-        &[
-            "correct",
-            &email,
-            "--set",
-            "phone=0401234567",
-            "--reason",
-            "asked",
-        ],
-    );
+    let output = fixture.run(&[
+        "correct",
+        &email,
+        "--set",
+        "phone=0401234567",
+        "--reason",
+        "asked",
+    ]);
     assert_success(&output, "correct");
-    assert_success(&run(&fixture, &["audit", "verify"]), "audit verify");
+    assert_success(&fixture.run(&["audit", "verify"]), "audit verify");
 
     let after = fixture.plaintext();
     assert!(after["index"].is_string(), "the new file has its index");
@@ -111,7 +82,7 @@ fn a_change_to_a_large_register_is_the_change_and_nothing_else() {
     }
 
     // An erasure, through the streamed path too.
-    let output = run(&fixture, &["erase", &id, "--reason", "Art. 17(1)(a)"]);
+    let output = fixture.run(&["erase", &id, "--reason", "Art. 17(1)(a)"]);
     assert_success(&output, "erase");
     let erased = fixture.plaintext();
     assert_eq!(subjects(&erased).len(), old.len() - 1);
@@ -120,14 +91,14 @@ fn a_change_to_a_large_register_is_the_change_and_nothing_else() {
         "the erased subject is gone"
     );
     assert_success(
-        &run(&fixture, &["audit", "verify"]),
+        &fixture.run(&["audit", "verify"]),
         "audit verify after erase",
     );
 }
 
 #[test]
 fn a_hand_edit_that_keeps_every_length_is_changed_by_a_scan() {
-    let fixture = generated(300);
+    let fixture = Fixture::generated(300, 7);
     let document = fixture.plaintext();
     let plaintext = fixture.plaintext_bytes();
     let edited_subject = &document["subjects"][200];
@@ -139,34 +110,31 @@ fn a_hand_edit_that_keeps_every_length_is_changed_by_a_scan() {
     let at = find(&plaintext, old_email.as_bytes()).expect("the email is in the document");
     let mut edited = plaintext.clone();
     edited[at] = b'q';
-    put_back(&fixture, &edited);
+    fixture.put_back(&edited);
 
     let target = document["subjects"][10]["id"].as_str().expect("an id");
-    let output = run(
-        &fixture,
-        &[
-            "correct",
-            target,
-            "--set",
-            "phone=0401234567",
-            "--reason",
-            "asked",
-        ],
-    );
+    let output = fixture.run(&[
+        "correct",
+        target,
+        "--set",
+        "phone=0401234567",
+        "--reason",
+        "asked",
+    ]);
     assert_success(&output, "correct on a hand-edited register");
-    assert_success(&run(&fixture, &["audit", "verify"]), "audit verify");
+    assert_success(&fixture.run(&["audit", "verify"]), "audit verify");
     let after = fixture.plaintext();
     assert_eq!(subject(&after, target)["phone"], "0401234567");
     let edited_id = edited_subject["id"].as_str().expect("an id");
     assert_eq!(subject(&after, edited_id)["email"], new_email.as_str());
     // The new index finds the edited email.
-    let output = run(&fixture, &["--format", "json", "export", &new_email]);
+    let output = fixture.run(&["--format", "json", "export", &new_email]);
     assert_success(&output, "export by the edited email");
 }
 
 #[test]
 fn a_duplicate_is_refused_with_and_without_the_index_alike() {
-    let fixture = generated(200);
+    let fixture = Fixture::generated(200, 7);
     let document = fixture.plaintext();
     let taken = document["subjects"][150]["email"]
         .as_str()
@@ -185,7 +153,7 @@ fn a_duplicate_is_refused_with_and_without_the_index_alike() {
         "asked",
     ];
     let before = fixture.register_bytes();
-    let indexed = run(&fixture, &args);
+    let indexed = fixture.run(&args);
     let code = indexed.status.code();
     assert_ne!(code, Some(0), "a duplicate email is refused");
     assert_eq!(fixture.register_bytes(), before, "nothing was written");
@@ -194,8 +162,8 @@ fn a_duplicate_is_refused_with_and_without_the_index_alike() {
     let mut stripped = document.clone();
     stripped.as_object_mut().expect("an object").remove("index");
     stripped["format"] = Value::from(2);
-    put_back(&fixture, &serde_json::to_vec(&stripped).expect("JSON"));
-    let scanned = run(&fixture, &args);
+    fixture.put_back(&serde_json::to_vec(&stripped).expect("JSON"));
+    let scanned = fixture.run(&args);
     assert_eq!(scanned.status.code(), code);
     assert_eq!(stderr(&scanned), stderr(&indexed));
 }

@@ -7,32 +7,7 @@
 
 mod support;
 
-use std::process::Output;
-
 use support::*;
-
-/// A fixture with `count` generated subjects, their events and requests.
-fn generated(count: usize) -> Fixture {
-    let fixture = Fixture::new();
-    let output = fixture
-        .cmd()
-        .args(["generate", "--subjects", &count.to_string(), "--seed", "3"])
-        .output()
-        .expect("generate runs");
-    assert_success(&output, "generate");
-    fixture
-}
-
-fn run(fixture: &Fixture, args: &[&str]) -> Output {
-    fixture.cmd().args(args).output().expect("rekisteri runs")
-}
-
-/// Replaces the register with `plaintext`, encrypted by the age crate to the fixture's key.
-fn put_back(fixture: &Fixture, plaintext: &[u8]) {
-    let recipient = fixture.identity().to_public();
-    std::fs::remove_file(fixture.register_path()).expect("remove the register");
-    write_private(&fixture.register_path(), &encrypt_to(plaintext, &recipient));
-}
 
 /// The plaintext as format 2 wrote it: the writer's layout without the index.
 fn without_index(plaintext: &[u8]) -> Vec<u8> {
@@ -84,13 +59,13 @@ const READS: [&[&str]; 5] = [
 
 #[test]
 fn every_layout_reads_the_same() {
-    let fixture = generated(60);
+    let fixture = Fixture::generated(60, 3);
     let compact = fixture.plaintext_bytes();
     let answers = |fixture: &Fixture| -> Vec<String> {
         READS
             .iter()
             .map(|args| {
-                let output = run(fixture, args);
+                let output = fixture.run(args);
                 assert_success(&output, &args.join(" "));
                 String::from_utf8(output.stdout).expect("UTF-8 output")
             })
@@ -114,14 +89,14 @@ fn every_layout_reads_the_same() {
     assert_eq!(verified["head"], audit[audit.len() - 1]["hash"]);
 
     for (layout, plaintext) in layouts(&compact) {
-        put_back(&fixture, &plaintext);
+        fixture.put_back(&plaintext);
         assert_eq!(answers(&fixture), first, "{layout}");
     }
 }
 
 #[test]
 fn a_broken_event_is_found_in_every_layout() {
-    let fixture = generated(20);
+    let fixture = Fixture::generated(20, 3);
     let compact = fixture.plaintext_bytes();
     // The fifth event's hash no longer matches its content.
     let document: serde_json::Value = serde_json::from_slice(&compact).expect("JSON");
@@ -137,8 +112,8 @@ fn a_broken_event_is_found_in_every_layout() {
         .collect();
     let broken = replace_nth(&compact, hash, &flipped, 0);
     for (layout, plaintext) in layouts(&broken) {
-        put_back(&fixture, &plaintext);
-        let output = run(&fixture, &["audit", "verify"]);
+        fixture.put_back(&plaintext);
+        let output = fixture.run(&["audit", "verify"]);
         assert_eq!(output.status.code(), Some(1), "{layout}: {output:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -146,13 +121,13 @@ fn a_broken_event_is_found_in_every_layout() {
             "{layout}: the broken event is named: {stderr}"
         );
         // `export` does not parse the events.
-        assert_success(&run(&fixture, &["export"]), "export");
+        assert_success(&fixture.run(&["export"]), "export");
     }
 }
 
 #[test]
 fn a_damaged_subject_is_reported_in_every_layout() {
-    let fixture = generated(20);
+    let fixture = Fixture::generated(20, 3);
     let compact = fixture.plaintext_bytes();
     // The eleventh subject's phone number is no longer a string.
     let document: serde_json::Value = serde_json::from_slice(&compact).expect("JSON");
@@ -163,8 +138,8 @@ fn a_damaged_subject_is_reported_in_every_layout() {
     let quoted = format!("\"{phone}\"");
     let damaged = replace_nth(&compact, &quoted, &"1".repeat(quoted.len()), 0);
     for (layout, plaintext) in layouts(&damaged) {
-        put_back(&fixture, &plaintext);
-        let output = run(&fixture, &["export"]);
+        fixture.put_back(&plaintext);
+        let output = fixture.run(&["export"]);
         assert_eq!(output.status.code(), Some(65), "{layout}: {output:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -173,13 +148,13 @@ fn a_damaged_subject_is_reported_in_every_layout() {
         );
         assert!(!stderr.contains(&phone), "no personal data in: {stderr}");
         // The trail is whole: `audit verify` does not parse the subjects.
-        assert_success(&run(&fixture, &["audit", "verify"]), "audit verify");
+        assert_success(&fixture.run(&["audit", "verify"]), "audit verify");
     }
 }
 
 #[test]
 fn a_duplicate_email_is_refused_in_every_layout() {
-    let fixture = generated(40);
+    let fixture = Fixture::generated(40, 3);
     let compact = fixture.plaintext_bytes();
     let document: serde_json::Value = serde_json::from_slice(&compact).expect("JSON");
     let emails: Vec<&str> = document["subjects"]
@@ -206,8 +181,8 @@ fn a_duplicate_email_is_refused_in_every_layout() {
         0,
     );
     for (layout, plaintext) in layouts(&duplicated) {
-        put_back(&fixture, &plaintext);
-        let output = run(&fixture, &["export"]);
+        fixture.put_back(&plaintext);
+        let output = fixture.run(&["export"]);
         assert_eq!(output.status.code(), Some(65), "{layout}: {output:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(

@@ -180,7 +180,11 @@ impl Store<'_> {
     /// restored register like `open_checked`. A register of an older format, or one that does
     /// not parse, is read whole by `open_checked`, which upgrades it or says what is wrong.
     pub fn open_subjects(&self) -> Result<Register> {
-        let (outline, subjects) = match self.indexed_outline_with(view::Part::Subjects)? {
+        let indexed = self.through_index(
+            |chunks| indexed::outline_with::<Subject>(chunks, view::Part::Subjects),
+            |(outline, _)| (&outline.guard.key, &outline.trail),
+        )?;
+        let (outline, subjects) = match indexed {
             Some(found) => {
                 self.note_read(&found.0.guard.key, &found.0.trail, |_| None)?;
                 found
@@ -243,7 +247,11 @@ impl Store<'_> {
     pub fn open_subject(&self, selector: &str) -> Result<Register> {
         let journal = journal::read(&self.journal_path())?;
         let named: HashSet<String> = journal.named_subjects().into_iter().collect();
-        let (view, plaintext) = match self.indexed_view(selector, &named)? {
+        let indexed = self.through_index(
+            |chunks| indexed::subject_view(chunks, selector, &named),
+            |view| (&view.guard.key, &view.trail),
+        )?;
+        let (view, plaintext) = match indexed {
             Some(view) => (view, None),
             None => {
                 let (plaintext, _) = self.read_plaintext()?;
@@ -285,13 +293,15 @@ impl Store<'_> {
         Ok(view.register)
     }
 
-    /// The outline and one large array through the index (`indexed::outline_with`), or `None`
-    /// when the register has no index that holds, is passphrase-encrypted or armored, or when
-    /// telling a rollback from a newer register needs an event the index does not find.
-    fn indexed_outline_with<T: serde::de::DeserializeOwned>(
+    /// What `read` finds through the register's index, or `None` when the register has no
+    /// index that holds (then the caller reads it another way), is passphrase-encrypted or
+    /// armored (read whole), or when telling a rollback from a newer register needs an event
+    /// the index does not find. `trail` says where what was found puts the trail's end.
+    fn through_index<R>(
         &self,
-        part: view::Part,
-    ) -> Result<Option<(view::Outline, Vec<T>)>> {
+        read: impl FnOnce(&mut chunks::Chunks<'_>) -> Option<R>,
+        trail: impl FnOnce(&R) -> (&str, &TrailPoint),
+    ) -> Result<Option<R>> {
         if self.identities.is_empty() {
             return Ok(None);
         }
@@ -300,42 +310,17 @@ impl Store<'_> {
             return Ok(None);
         };
         let mut chunks = chunks::Chunks::new(reader);
-        let Some(found) = indexed::outline_with(&mut chunks, part) else {
-            return Ok(None);
-        };
-        if self.needs_older_event(&found.0.guard.key, &found.0.trail)? {
-            return Ok(None);
-        }
-        self.read_identity.set(file_identity(&file));
-        Ok(Some(found))
-    }
-
-    /// The subject's view through the index, or `None` when the register has no index that
-    /// holds (then the caller scans), is passphrase-encrypted or armored (read whole), or
-    /// when telling a rollback from a newer register needs an event the index does not find.
-    fn indexed_view(
-        &self,
-        selector: &str,
-        erased: &HashSet<String>,
-    ) -> Result<Option<view::SubjectView>> {
-        if self.identities.is_empty() {
-            return Ok(None);
-        }
-        let (file, _) = self.open_checked_file()?;
-        let Some(reader) = self.stream_reader(&file) else {
-            return Ok(None);
-        };
-        let mut chunks = chunks::Chunks::new(reader);
-        let Some(view) = indexed::subject_view(&mut chunks, selector, erased) else {
+        let Some(found) = read(&mut chunks) else {
             return Ok(None);
         };
         // `rollback::compare` needs the hash of an earlier event when the trail has grown
         // since this machine last saw it: the scan has every event.
-        if self.needs_older_event(&view.guard.key, &view.trail)? {
+        let (guard_key, point) = trail(&found);
+        if self.needs_older_event(guard_key, point)? {
             return Ok(None);
         }
         self.read_identity.set(file_identity(&file));
-        Ok(Some(view))
+        Ok(Some(found))
     }
 
     /// A seekable decrypting reader over `file` for the loaded identities; `None` for an

@@ -49,6 +49,35 @@ impl Fixture {
         (fixture, ids)
     }
 
+    /// A fixture with `count` subjects, their events and requests, made by
+    /// `rekisteri generate --subjects COUNT --seed SEED`.
+    pub fn generated(count: usize, seed: u64) -> Fixture {
+        let fixture = Fixture::new();
+        let output = fixture
+            .cmd()
+            .args(["generate", "--subjects", &count.to_string()])
+            .args(["--seed", &seed.to_string()])
+            .output()
+            .expect("generate runs");
+        assert_success(&output, "generate");
+        fixture
+    }
+
+    /// Runs rekisteri on the fixture's register with `args`.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().expect("rekisteri runs")
+    }
+
+    /// Replaces the register with `plaintext`, encrypted by the age crate to the fixture's key.
+    pub fn put_back(&self, plaintext: &[u8]) {
+        let recipient = self.identity().to_public();
+        std::fs::remove_file(self.register_path()).expect("remove the register");
+        super::write_private(
+            &self.register_path(),
+            &super::encrypt_to(plaintext, &recipient),
+        );
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.root()
     }
