@@ -69,14 +69,14 @@ impl Table {
         let mut measured = Vec::with_capacity(columns * (self.rows.len() + 1));
         for row in all() {
             for (width, cell) in widths.iter_mut().zip(row) {
-                let cell_width = if cell.contains('\n') {
+                if cell.contains('\n') {
                     *width = cell.split('\n').map(text_width).fold(*width, usize::max);
-                    MANY_LINES
+                    measured.push(MANY_LINES);
                 } else {
-                    text_width(cell)
-                };
-                *width = (*width).max(cell_width % MANY_LINES);
-                measured.push(cell_width);
+                    let cell_width = text_width(cell);
+                    *width = (*width).max(cell_width);
+                    measured.push(cell_width);
+                }
             }
         }
         if widths.iter().any(|&w| w > usize::from(u16::MAX)) {

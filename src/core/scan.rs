@@ -23,7 +23,8 @@ use crate::core::model::{AuditEvent, Subject};
 use crate::core::rollback::TrailPoint;
 use crate::core::validate;
 use crate::core::view::{
-    Outline, OutlineParts, RawRegister, SubjectView, ViewError, partial_register, same_email_key,
+    Outline, OutlineParts, RawRegister, SubjectView, ViewError, parse_array, partial_register,
+    same_email_key,
 };
 
 const SUBJECTS: &[u8] = b",\"subjects\":[";
@@ -186,9 +187,7 @@ pub fn scan_outline_with<T: serde::de::DeserializeOwned>(
         Part::Audit => layout.audit,
     };
     // The array with its brackets, which `layout` found on either side of its contents.
-    // Checked as UTF-8 once, so that serde need not check each string on its own.
-    let array = doc.get(inner.start.checked_sub(1)?..inner.end + 1)?;
-    let items: Vec<T> = serde_json::from_str(std::str::from_utf8(array).ok()?).ok()?;
+    let items = parse_array(doc.get(inner.start.checked_sub(1)?..inner.end + 1)?)?;
     Some((raw.into_outline(trail), items))
 }
 

@@ -307,6 +307,12 @@ pub fn decode_outline_with<T: DeserializeOwned>(
     })
 }
 
+/// The items of a JSON array, or `None` when it does not parse as an array of `T`. Checked
+/// as UTF-8 once, so that serde need not check each string on its own.
+pub(crate) fn parse_array<T: DeserializeOwned>(array: &[u8]) -> Option<Vec<T>> {
+    serde_json::from_str(std::str::from_utf8(array).ok()?).ok()
+}
+
 /// The register with its subjects and events as raw JSON, and where its trail ends; `None`
 /// when it does not parse or is not of a format read as current.
 fn parse_raw(plaintext: &[u8]) -> Option<(RawRegister<'_>, TrailPoint)> {

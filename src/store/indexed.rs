@@ -21,7 +21,9 @@ use crate::core::model::{
 };
 use crate::core::rollback::{GuardProbe, TrailPoint};
 use crate::core::validate;
-use crate::core::view::{Outline, Part, SubjectView, decode_outline, partial_register, quick_key};
+use crate::core::view::{
+    Outline, Part, SubjectView, decode_outline, parse_array, partial_register, quick_key,
+};
 use crate::core::{sparse, streamed};
 
 use zeroize::Zeroizing;
@@ -328,7 +330,7 @@ pub fn outline_with<T: DeserializeOwned>(
     if array.first() != Some(&b'[') || array.last() != Some(&b']') {
         return None;
     }
-    let items: Vec<T> = serde_json::from_str(std::str::from_utf8(&array).ok()?).ok()?;
+    let items = parse_array(&array)?;
     // The document without the arrays, but for the last event: what the outline is read from.
     let last = frame
         .last_event

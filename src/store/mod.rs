@@ -140,17 +140,25 @@ impl Store<'_> {
     /// saw last is read with a warning (see `rollback`).
     pub fn open(&self) -> Result<Opened> {
         let (mut plaintext, passphrase) = self.read_plaintext()?;
-        let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
+        let register = self.decode_whole(&plaintext);
         chunks::wipe(&mut plaintext);
+        Ok(Opened {
+            register: register?,
+            passphrase,
+        })
+    }
+
+    /// Decodes a whole plaintext (upgrading an older format, and saying so), then warns of a
+    /// rollback or notes how far the trail reaches (`note_read`): the read every partial
+    /// read falls back to.
+    fn decode_whole(&self, plaintext: &[u8]) -> Result<Register> {
+        let register = format::decode(plaintext).map_err(|e| self.decode_error(e))?;
         self.tell_upgrade(&register, false);
         let now = TrailPoint::of(&register.audit);
         self.note_read(&register.erased.key, &now, |seq| {
-            full_hash_at(&register, seq)
+            hash_at_seq(&register.audit, seq)
         })?;
-        Ok(Opened {
-            register,
-            passphrase,
-        })
+        Ok(register)
     }
 
     /// Reads the register's description, notices, requests, tasks and breaches without
@@ -160,13 +168,7 @@ impl Store<'_> {
     pub fn open_outline(&self) -> Result<Register> {
         let (mut plaintext, _) = self.read_plaintext()?;
         let Some(outline) = view::decode_outline(&plaintext) else {
-            let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
-            self.tell_upgrade(&register, false);
-            let now = TrailPoint::of(&register.audit);
-            self.note_read(&register.erased.key, &now, |seq| {
-                full_hash_at(&register, seq)
-            })?;
-            return Ok(register);
+            return self.decode_whole(&plaintext);
         };
         self.note_read(&outline.guard.key, &outline.trail, |seq| {
             rollback::hash_at(&plaintext, seq)
@@ -194,8 +196,9 @@ impl Store<'_> {
                 let Some(found) =
                     view::decode_outline_with::<Subject>(&plaintext, view::Part::Subjects)
                 else {
-                    chunks::wipe(&mut plaintext);
-                    return Ok(self.open_checked()?.register);
+                    let register = self.decode_whole(&plaintext)?;
+                    self.refuse_if_restored(&register)?;
+                    return Ok(register);
                 };
                 self.note_read(&found.0.guard.key, &found.0.trail, |seq| {
                     rollback::hash_at(&plaintext, seq)
@@ -204,15 +207,7 @@ impl Store<'_> {
                 found
             }
         };
-        let journal = journal::read(&self.journal_path())?;
-        let vouched: HashSet<&str> = outline
-            .guard
-            .entries
-            .iter()
-            .map(|e| e.subject.as_str())
-            .collect();
-        let journal =
-            self.check_journal(&journal, &outline.guard.key, |id| vouched.contains(id))?;
+        let journal = self.probe_journal(&journal::read(&self.journal_path())?, &outline.guard)?;
         let mut register = outline.register;
         register.subjects = subjects;
         format::check(&register).map_err(|reason| self.corrupt(&reason))?;
@@ -225,15 +220,16 @@ impl Store<'_> {
     /// Warns of a rollback like `open`. A register of an older format, or one that does not
     /// parse, is read whole by `open`.
     pub fn open_trail(&self) -> Result<Register> {
-        // Every chunk is decrypted, and so authenticated, though only the events are parsed:
-        // this is the check of the whole file that partial reads leave to it and to writes.
+        // The whole file is decrypted: the check of every chunk that partial reads leave to
+        // this command and to writes.
         let (mut plaintext, _) = self.read_plaintext()?;
-        let found = view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit);
-        chunks::wipe(&mut plaintext);
-        let Some((outline, audit)) = found else {
-            return Ok(self.open()?.register);
+        let Some((outline, audit)) =
+            view::decode_outline_with::<AuditEvent>(&plaintext, view::Part::Audit)
+        else {
+            return self.decode_whole(&plaintext);
         };
-        self.note_read(&outline.guard.key, &TrailPoint::of(&audit), |seq| {
+        chunks::wipe(&mut plaintext);
+        self.note_read(&outline.guard.key, &outline.trail, |seq| {
             hash_at_seq(&audit, seq)
         })?;
         let mut register = outline.register;
@@ -274,13 +270,7 @@ impl Store<'_> {
                 .as_ref()
                 .and_then(|plaintext| rollback::hash_at(plaintext, seq))
         })?;
-        let vouched: HashSet<&str> = view
-            .guard
-            .entries
-            .iter()
-            .map(|e| e.subject.as_str())
-            .collect();
-        self.check_journal(&journal, &view.guard.key, |id| vouched.contains(id))?;
+        self.probe_journal(&journal, &view.guard)?;
         if view.restored > 0 {
             return Err(Error::RestoredErased {
                 path: self.path.clone(),
@@ -411,9 +401,14 @@ impl Store<'_> {
     /// (an old backup put back): its data must not leave before `erase --replay`.
     pub fn open_checked(&self) -> Result<Opened> {
         let opened = self.open()?;
-        let journal = self.register_journal(&opened.register)?;
-        self.refuse_restored(&opened.register, &journal.entries)?;
+        self.refuse_if_restored(&opened.register)?;
         Ok(opened)
+    }
+
+    /// Refuses `register` when it holds a subject the erasure journal lists.
+    fn refuse_if_restored(&self, register: &Register) -> Result<()> {
+        let journal = self.register_journal(register)?;
+        self.refuse_restored(register, &journal.entries)
     }
 
     /// What `erase --replay` would do now: the subjects of the journal that are back in the
@@ -429,8 +424,7 @@ impl Store<'_> {
     /// `open_checked`, but a rollback is refused at once, as the write would refuse it.
     pub fn open_for_change(&self) -> Result<Opened> {
         let opened = self.open_to_change()?;
-        let journal = self.register_journal(&opened.register)?;
-        self.refuse_restored(&opened.register, &journal.entries)?;
+        self.refuse_if_restored(&opened.register)?;
         Ok(opened)
     }
 
@@ -439,7 +433,7 @@ impl Store<'_> {
         let register = format::decode(&plaintext).map_err(|e| self.decode_error(e))?;
         let now = TrailPoint::of(&register.audit);
         match self.refuse_rollback(&register.erased.key, &now, |seq| {
-            full_hash_at(&register, seq)
+            hash_at_seq(&register.audit, seq)
         }) {
             // A writer replaced the file meanwhile; the write re-checks under the lock.
             Err(Error::RolledBack { .. }) if self.replaced_since_read() => {}
@@ -618,7 +612,7 @@ impl Store<'_> {
         self.refuse_rollback(&guard_key, &before, |seq| match &loaded {
             Loaded::Streamed(layout, _) => layout.event_hash(seq).or_else(|| last(seq)),
             Loaded::Sparse(sparse) => sparse.event_hash(seq).or_else(|| last(seq)),
-            Loaded::Whole => full_hash_at(&register, seq),
+            Loaded::Whole => hash_at_seq(&register.audit, seq),
         })?;
         let checked = {
             let vouched: HashSet<&str> = register
@@ -869,6 +863,16 @@ impl Store<'_> {
         self.check_journal(&raw, &register.erased.key, |id| vouched.contains(id))
     }
 
+    /// Checks the journal against an erasure guard read without the rest of the register.
+    fn probe_journal(
+        &self,
+        raw: &journal::Journal,
+        guard: &rollback::GuardProbe,
+    ) -> Result<journal::Checked> {
+        let vouched: HashSet<&str> = guard.entries.iter().map(|e| e.subject.as_str()).collect();
+        self.check_journal(raw, &guard.key, |id| vouched.contains(id))
+    }
+
     fn check_journal(
         &self,
         raw: &journal::Journal,
@@ -1035,11 +1039,6 @@ impl Store<'_> {
             _ => self.corrupt("it cannot be decrypted"),
         }
     }
-}
-
-/// The hash of event `seq` of a fully decoded register.
-fn full_hash_at(register: &Register, seq: u64) -> Option<String> {
-    hash_at_seq(&register.audit, seq)
 }
 
 /// The hash of event `seq` of a parsed trail.
