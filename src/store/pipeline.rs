@@ -261,22 +261,20 @@ pub fn write_through<T: Send>(
     })
 }
 
-/// How much is written between two background syncs.
-const SYNC_EVERY: u64 = 16 * 1024 * 1024;
-
-/// A writer that asks a syncing thread to flush the file to disk every `SYNC_EVERY` bytes,
-/// so that the final fsync of a large file finds little left to write (see `sync_ahead`).
+/// A writer that asks a syncing thread to flush the file to disk every `every` bytes, so
+/// that the final fsync finds little left to write (see `sync_ahead`).
 pub struct SyncAhead<W> {
     inner: W,
     tx: Option<SyncSender<()>>,
+    every: u64,
     since: u64,
 }
 
 impl<W> SyncAhead<W> {
-    /// Counts `n` bytes written, and asks for a sync every `SYNC_EVERY`.
+    /// Counts `n` bytes written, and asks for a sync every `every`.
     fn count(&mut self, n: usize) {
         self.since += n as u64;
-        if self.since >= SYNC_EVERY {
+        if self.since >= self.every {
             self.since = 0;
             if let Some(tx) = &self.tx {
                 // A sync under way (or one already asked for) covers these bytes too.
@@ -305,11 +303,13 @@ impl<W: Write> Write for SyncAhead<W> {
 }
 
 /// Runs `run` with `inner` wrapped in a `SyncAhead` whose syncs of `file` (the same file,
-/// another handle) run on their own thread, overlapping the writing. Returns `run`'s result
-/// and whether every sync succeeded: a failed background sync fails the write, because the
-/// final fsync may not report the error again. Without `file`, nothing is synced ahead.
+/// another handle) run on their own thread every `every` bytes, overlapping the writing.
+/// Returns `run`'s result and whether every sync succeeded: a failed background sync fails
+/// the write, because the final fsync may not report the error again. Without `file`,
+/// nothing is synced ahead.
 pub fn sync_ahead<W: Write, T>(
     file: Option<std::fs::File>,
+    every: u64,
     inner: W,
     run: impl FnOnce(SyncAhead<W>) -> T,
 ) -> (T, io::Result<()>) {
@@ -317,6 +317,7 @@ pub fn sync_ahead<W: Write, T>(
         let writer = SyncAhead {
             inner,
             tx: None,
+            every,
             since: 0,
         };
         return (run(writer), Ok(()));
@@ -332,6 +333,7 @@ pub fn sync_ahead<W: Write, T>(
         let writer = SyncAhead {
             inner,
             tx: Some(tx),
+            every,
             since: 0,
         };
         // `run` consumes the writer and its sender with it: the syncer's loop then ends.
@@ -420,8 +422,9 @@ mod tests {
     fn syncing_ahead_writes_everything() {
         let mut file = tempfile::tempfile().unwrap();
         let handle = file.try_clone().unwrap();
-        let input = data(2 * SYNC_EVERY as usize + 5);
-        let (written, synced) = sync_ahead(Some(handle), &mut file, |mut w| {
+        let every = 64 * 1024;
+        let input = data(2 * every as usize + 5);
+        let (written, synced) = sync_ahead(Some(handle), every, &mut file, |mut w| {
             w.write_all(&input)?;
             w.flush()
         });
@@ -431,6 +434,36 @@ mod tests {
         std::io::Seek::rewind(&mut file).unwrap();
         file.read_to_end(&mut back).unwrap();
         assert_eq!(back, input);
+    }
+
+    #[test]
+    fn a_failed_background_sync_fails_the_write() {
+        // fsync of a character device fails (EINVAL): the syncing thread's error must come
+        // back, since the final fsync of the real file might not report it again.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let every = 64 * 1024;
+        let mut out = Vec::new();
+        let (written, synced) = sync_ahead(Some(null), every, &mut out, |mut w| {
+            w.write_all(&data(3 * every as usize))?;
+            w.flush()
+        });
+        written.unwrap();
+        assert!(synced.is_err());
+        assert_eq!(out.len(), 3 * every as usize);
+    }
+
+    #[test]
+    fn below_the_period_nothing_is_synced_ahead() {
+        // The same device: a sync asked for would fail, so none was.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let every = 64 * 1024;
+        let mut out = Vec::new();
+        let (written, synced) = sync_ahead(Some(null), every, &mut out, |mut w| {
+            w.write_all(&data(every as usize - 1))?;
+            w.flush()
+        });
+        written.unwrap();
+        synced.unwrap();
     }
 
     #[test]
