@@ -436,34 +436,34 @@ mod tests {
         assert_eq!(back, input);
     }
 
-    #[test]
-    fn a_failed_background_sync_fails_the_write() {
-        // fsync of a character device fails (EINVAL): the syncing thread's error must come
-        // back, since the final fsync of the real file might not report it again.
+    /// Writes `len` bytes through a `SyncAhead` (every 64 KiB) whose syncs go to
+    /// `/dev/null`, where fsync fails (EINVAL): whether the syncs succeeded tells whether
+    /// one was asked for.
+    fn synced_to_a_device(len: usize) -> (Vec<u8>, io::Result<()>) {
         let null = std::fs::File::open("/dev/null").unwrap();
-        let every = 64 * 1024;
         let mut out = Vec::new();
-        let (written, synced) = sync_ahead(Some(null), every, &mut out, |mut w| {
-            w.write_all(&data(3 * every as usize))?;
+        let (written, synced) = sync_ahead(Some(null), 64 * 1024, &mut out, |mut w| {
+            w.write_all(&data(len))?;
             w.flush()
         });
         written.unwrap();
+        (out, synced)
+    }
+
+    #[test]
+    fn a_failed_background_sync_fails_the_write() {
+        // The syncing thread's error must come back: the final fsync of the real file might
+        // not report it again.
+        let (out, synced) = synced_to_a_device(3 * 64 * 1024);
         assert!(synced.is_err());
-        assert_eq!(out.len(), 3 * every as usize);
+        assert_eq!(out, data(3 * 64 * 1024));
     }
 
     #[test]
     fn below_the_period_nothing_is_synced_ahead() {
-        // The same device: a sync asked for would fail, so none was.
-        let null = std::fs::File::open("/dev/null").unwrap();
-        let every = 64 * 1024;
-        let mut out = Vec::new();
-        let (written, synced) = sync_ahead(Some(null), every, &mut out, |mut w| {
-            w.write_all(&data(every as usize - 1))?;
-            w.flush()
-        });
-        written.unwrap();
+        let (out, synced) = synced_to_a_device(64 * 1024 - 1);
         synced.unwrap();
+        assert_eq!(out.len(), 64 * 1024 - 1);
     }
 
     #[test]
