@@ -178,8 +178,16 @@ impl<R: Read> Window<R> {
             self.base += self.pos as u64;
             self.pos = 0;
         }
+        // A value longer than the buffer moves to a larger one; the old one is zeroed as it
+        // is dropped (growing the vector in place would free it with the plaintext in it).
+        if self.buf.capacity() - self.buf.len() < BLOCK {
+            let mut larger = Zeroizing::new(Vec::with_capacity(
+                (self.buf.len() + BLOCK).max(2 * self.buf.capacity()),
+            ));
+            larger.extend_from_slice(&self.buf);
+            self.buf = larger;
+        }
         // `read_to_end` reads into the spare capacity as it is, without zeroing it first.
-        self.buf.reserve(BLOCK);
         let read = (&mut self.reader)
             .take(BLOCK as u64)
             .read_to_end(&mut self.buf)?;
