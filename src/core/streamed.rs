@@ -654,6 +654,20 @@ pub fn parse_parts(
     last_event: &[u8],
     wanted: &[String],
 ) -> Option<Register> {
+    let document = assemble(head, subjects, middle, last_event);
+    let (register, _) = sparse::load(&document, wanted).ok()??;
+    Some(register)
+}
+
+/// One small document of the parts an index read finds: `head` (`{"format":…` up to the
+/// subjects), the `subjects` JSON (comma-separated), `middle` (`,"requests":…` up to the
+/// audit trail) and the `last_event` as the whole trail.
+pub fn assemble(
+    head: &[u8],
+    subjects: &[u8],
+    middle: &[u8],
+    last_event: &[u8],
+) -> Zeroizing<Vec<u8>> {
     let mut document = Zeroizing::new(Vec::with_capacity(
         head.len() + subjects.len() + middle.len() + last_event.len() + 32,
     ));
@@ -665,8 +679,7 @@ pub fn parse_parts(
     document.extend_from_slice(b",\"audit\":[");
     document.extend_from_slice(last_event);
     document.extend_from_slice(b"]}");
-    let (register, _) = sparse::load(&document, wanted).ok()??;
-    Some(register)
+    document
 }
 
 impl Layout {

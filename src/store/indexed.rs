@@ -212,6 +212,14 @@ struct Frame {
     events_area: Span,
 }
 
+/// The last event's JSON, empty when the trail is.
+fn last_event(frame: &Frame) -> &[u8] {
+    frame
+        .last_event
+        .as_deref()
+        .map_or(&[][..], |e| e.as_slice())
+}
+
 fn frame(chunks: &mut impl Plaintext) -> Option<Frame> {
     let total = chunks.size();
     let tail = chunks
@@ -332,19 +340,7 @@ pub fn outline_with<T: DeserializeOwned>(
     }
     let items = parse_array(&array)?;
     // The document without the arrays, but for the last event: what the outline is read from.
-    let last = frame
-        .last_event
-        .as_deref()
-        .map_or(&[][..], |e| e.as_slice());
-    let mut skeleton = Zeroizing::new(Vec::with_capacity(
-        frame.head.len() + frame.middle.len() + last.len() + 32,
-    ));
-    skeleton.extend_from_slice(&frame.head);
-    skeleton.extend_from_slice(b",\"subjects\":[]");
-    skeleton.extend_from_slice(&frame.middle);
-    skeleton.extend_from_slice(b",\"audit\":[");
-    skeleton.extend_from_slice(last);
-    skeleton.extend_from_slice(b"]}");
+    let skeleton = streamed::assemble(&frame.head, b"", &frame.middle, last_event(&frame));
     let outline = decode_outline(&skeleton)?;
     Some((outline, items))
 }
@@ -436,10 +432,7 @@ pub fn change_layout(
         &frame.head,
         &wanted_json,
         &frame.middle,
-        frame
-            .last_event
-            .as_deref()
-            .map_or(&[][..], |e| e.as_slice()),
+        last_event(&frame),
         wanted,
     )?;
     if register.subjects.len() != loaded {
