@@ -541,9 +541,23 @@ fn killed_writes_leave_the_old_or_the_new_register_whole() {
                 ));
             }
         }
+        // The spare, when a write left one, is an old copy whose header is overwritten.
+        let spare = workspace.path(&format!(".{WORKSPACE_REGISTER}.spare"));
+        if let Ok(bytes) = std::fs::read(&spare) {
+            if !is_shredded(&bytes) {
+                problems.push("the spare's header is not overwritten".into());
+            }
+            if let Some(problem) = temp_file_problem(&bytes, &needles) {
+                problems.push(format!("the spare: {problem}"));
+            }
+            if mode(&spare) != 0o600 {
+                problems.push(format!("the spare has mode {:o}", mode(&spare)));
+            }
+        }
         // Nothing else appears beside the register.
         for name in workspace.entries() {
             let known = name == WORKSPACE_REGISTER
+                || name == format!(".{WORKSPACE_REGISTER}.spare")
                 || name == format!("{WORKSPACE_REGISTER}.lock")
                 || name == format!("{WORKSPACE_REGISTER}.erased")
                 || name.starts_with("key")

@@ -1,5 +1,6 @@
 //! What rekisteri leaves on disk: secret files are 0600, nothing is overwritten by a
-//! command that creates, and no temporary file outlives a command.
+//! command that creates, and no temporary file outlives a command (the spare a write keeps
+//! is checked in tests/spare.rs).
 
 mod support;
 
@@ -7,6 +8,10 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use support::*;
+
+/// The copy of the register the last write replaced, its header overwritten (see
+/// tests/spare.rs): a write leaves it, and nothing else.
+const SPARE: &str = ".register.age.spare";
 
 fn names(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -83,7 +88,7 @@ fn a_successful_add_leaves_no_temporary_files() {
     let (fixture, _) = Fixture::with_customers();
     assert_eq!(
         fixture.entries(),
-        names(&[REGISTER, "register.age.lock", KEY, "customers.csv"])
+        names(&[REGISTER, SPARE, "register.age.lock", KEY, "customers.csv"])
     );
 }
 
@@ -103,6 +108,7 @@ fn a_failed_add_leaves_no_temporary_files_and_the_register_unchanged() {
         fixture.entries(),
         names(&[
             REGISTER,
+            SPARE,
             "register.age.lock",
             KEY,
             "customers.csv",
@@ -133,7 +139,7 @@ fn a_record_refused_by_the_core_leaves_no_temporary_files() {
     assert_eq!(fixture.register_bytes(), before);
     assert_eq!(
         fixture.entries(),
-        names(&[REGISTER, "register.age.lock", KEY, "customers.csv"])
+        names(&[REGISTER, SPARE, "register.age.lock", KEY, "customers.csv"])
     );
 }
 
@@ -168,7 +174,11 @@ fn the_register_file_can_live_in_another_directory() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(entries, names(&["reg.age", "reg.age.lock"]));
+    // `add` kept the copy it replaced as the spare (see tests/spare.rs).
+    assert_eq!(
+        entries,
+        names(&["reg.age", ".reg.age.spare", "reg.age.lock"])
+    );
     let plaintext = decrypt(
         &std::fs::read(fixture.path("data/reg.age")).unwrap(),
         &fixture.identity(),

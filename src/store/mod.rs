@@ -53,22 +53,33 @@ pub struct Store<'a> {
     /// Show a progress bar on stderr while a large register is read or written (set when
     /// stderr is a terminal).
     pub progress: bool,
-    /// The device and inode of the register file read last (see `replaced_since_read`).
-    pub read_identity: std::cell::Cell<Option<(u64, u64)>>,
+    /// The device, inode and change time of the register file read last (see
+    /// `replaced_since_read`).
+    pub read_identity: std::cell::Cell<Option<FileIdentity>>,
 }
 
+/// What tells one register file from another: the device and inode, and the change time,
+/// since a write swaps the register with its spare and so its inode comes back every
+/// second write.
+type FileIdentity = (u64, u64, i64, i64);
+
 #[cfg(unix)]
-fn metadata_identity(metadata: &fs::Metadata) -> Option<(u64, u64)> {
+fn metadata_identity(metadata: &fs::Metadata) -> Option<FileIdentity> {
     use std::os::unix::fs::MetadataExt;
-    Some((metadata.dev(), metadata.ino()))
+    Some((
+        metadata.dev(),
+        metadata.ino(),
+        metadata.ctime(),
+        metadata.ctime_nsec(),
+    ))
 }
 
 #[cfg(not(unix))]
-fn metadata_identity(_: &fs::Metadata) -> Option<(u64, u64)> {
+fn metadata_identity(_: &fs::Metadata) -> Option<FileIdentity> {
     None
 }
 
-fn file_identity(file: &fs::File) -> Option<(u64, u64)> {
+fn file_identity(file: &fs::File) -> Option<FileIdentity> {
     file.metadata().ok().and_then(|m| metadata_identity(&m))
 }
 
@@ -671,9 +682,15 @@ impl Store<'_> {
         // The new file is about as large as the old one.
         let bar = progress_bar(self.progress, size, "encrypting");
         let stale = std::cell::Cell::new(false);
-        let written = atomic::write_then_commit(
+        // The old copy is kept as the next write's spare when its header's length is known:
+        // overwriting the header is what makes it undecryptable.
+        let keep_old = match &loaded {
+            Loaded::Streamed(_, reader) => Some(reader.payload_start()),
+            _ => None,
+        };
+        let written = atomic::replace_register(
             &self.path,
-            false,
+            keep_old,
             |file| {
                 // The file is synced as it is written, on a thread of its own, when it is
                 // large enough for a sync to happen before the end.

@@ -563,6 +563,12 @@ impl<'s, S: Source + ?Sized> Reader<'s, S> {
         self.len
     }
 
+    /// Where the payload starts: the header and the payload nonce come before it. Without
+    /// them nothing decrypts the payload.
+    pub fn payload_start(&self) -> u64 {
+        self.start
+    }
+
     /// True when the plaintext is empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0

@@ -182,9 +182,16 @@ pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")
 }
 
+/// Whether `bytes` begin with a page of zeros (all zeros when shorter): the register's spare,
+/// whose age header was overwritten, or a leftover temporary file that was the spare.
+pub fn is_shredded(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes[..bytes.len().min(4096)].iter().all(|b| *b == 0)
+}
+
 /// What is wrong with a leftover temporary file of the write path, if anything: it must be
-/// empty or begin with (a prefix of) the age header line, and hold no plaintext — no JSON
-/// start and none of `needles` (emails, email domains, markers).
+/// empty, begin with (a prefix of) the age header line or be a spare (see `is_shredded`),
+/// and hold no plaintext — no JSON start and none of `needles` (emails, email domains,
+/// markers).
 pub fn temp_file_problem(bytes: &[u8], needles: &[String]) -> Option<String> {
     const MAGIC: &[u8] = b"age-encryption.org/v1\n";
     if bytes.is_empty() {
@@ -194,7 +201,7 @@ pub fn temp_file_problem(bytes: &[u8], needles: &[String]) -> Option<String> {
         return Some("it begins with `{`: plaintext JSON".into());
     }
     let n = bytes.len().min(MAGIC.len());
-    if bytes[..n] != MAGIC[..n] {
+    if bytes[..n] != MAGIC[..n] && !is_shredded(bytes) {
         return Some(format!(
             "it does not begin with `age-encryption.org/v1` but {:?}",
             String::from_utf8_lossy(&bytes[..bytes.len().min(32)])
