@@ -5,6 +5,7 @@
 
 use std::io::{self, Read, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Condvar, Mutex};
 
 use zeroize::Zeroizing;
 
@@ -261,30 +262,77 @@ pub fn write_through<T: Send>(
     })
 }
 
+/// What the writer asks of the syncing thread. A mutex and a condition variable rather than a
+/// channel: blocking on a channel allocates on the waiting thread, and the first allocation
+/// of a thread costs it a fresh 2 MiB page of its own.
+#[derive(Default)]
+struct Asks {
+    state: Mutex<Asked>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Asked {
+    /// A sync was asked for since the last one started.
+    sync: bool,
+    /// The writing is over: the final fsync covers the rest.
+    done: bool,
+}
+
+impl Asks {
+    fn ask(&self, what: impl FnOnce(&mut Asked)) {
+        if let Ok(mut asked) = self.state.lock() {
+            what(&mut asked);
+        }
+        self.wake.notify_one();
+    }
+
+    /// Waits for a sync to be asked for; false when the writing is over.
+    fn next(&self) -> io::Result<bool> {
+        let poisoned = |_| io::Error::other("the writing thread failed");
+        let mut asked = self.state.lock().map_err(poisoned)?;
+        while !asked.sync && !asked.done {
+            asked = self.wake.wait(asked).map_err(poisoned)?;
+        }
+        let go = !asked.done;
+        asked.sync = false;
+        Ok(go)
+    }
+}
+
+/// Tells the syncing thread that the writing is over, also when it panicked.
+struct Done<'a>(&'a Asks);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.ask(|asked| asked.done = true);
+    }
+}
+
 /// A writer that asks a syncing thread to flush the file to disk every `every` bytes, so
 /// that the final fsync finds little left to write (see `sync_ahead`).
-pub struct SyncAhead<W> {
+pub struct SyncAhead<'a, W> {
     inner: W,
-    tx: Option<SyncSender<()>>,
+    asks: Option<&'a Asks>,
     every: u64,
     since: u64,
 }
 
-impl<W> SyncAhead<W> {
+impl<W> SyncAhead<'_, W> {
     /// Counts `n` bytes written, and asks for a sync every `every`.
     fn count(&mut self, n: usize) {
         self.since += n as u64;
         if self.since >= self.every {
             self.since = 0;
-            if let Some(tx) = &self.tx {
+            if let Some(asks) = self.asks {
                 // A sync under way (or one already asked for) covers these bytes too.
-                let _ = tx.try_send(());
+                asks.ask(|asked| asked.sync = true);
             }
         }
     }
 }
 
-impl<W: Write> Write for SyncAhead<W> {
+impl<W: Write> Write for SyncAhead<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.count(n);
@@ -311,33 +359,34 @@ pub fn sync_ahead<W: Write, T>(
     file: Option<std::fs::File>,
     every: u64,
     inner: W,
-    run: impl FnOnce(SyncAhead<W>) -> T,
+    run: impl FnOnce(SyncAhead<'_, W>) -> T,
 ) -> (T, io::Result<()>) {
     let Some(file) = file else {
         let writer = SyncAhead {
             inner,
-            tx: None,
+            asks: None,
             every,
             since: 0,
         };
         return (run(writer), Ok(()));
     };
+    let asks = Asks::default();
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<()>(1);
-        let syncer = scope.spawn(move || {
-            for () in rx {
+        let syncer = scope.spawn(|| {
+            while asks.next()? {
                 file.sync_data()?;
             }
             Ok(())
         });
-        let writer = SyncAhead {
-            inner,
-            tx: Some(tx),
-            every,
-            since: 0,
+        let result = {
+            let _done = Done(&asks);
+            run(SyncAhead {
+                inner,
+                asks: Some(&asks),
+                every,
+                since: 0,
+            })
         };
-        // `run` consumes the writer and its sender with it: the syncer's loop then ends.
-        let result = run(writer);
         let synced = syncer
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the syncing thread failed")));
@@ -457,6 +506,20 @@ mod tests {
         let (out, synced) = synced_to_a_device(3 * 64 * 1024);
         assert!(synced.is_err());
         assert_eq!(out, data(3 * 64 * 1024));
+    }
+
+    #[test]
+    fn a_writer_that_panics_does_not_leave_the_syncing_thread_waiting() {
+        let file = tempfile::tempfile().unwrap();
+        let result = std::panic::catch_unwind(|| {
+            sync_ahead(Some(file), 64 * 1024, Vec::new(), |_| -> () {
+                panic!("the writer failed")
+            })
+        });
+        assert!(
+            result.is_err(),
+            "the panic comes back, after the syncer ended"
+        );
     }
 
     #[test]
