@@ -828,8 +828,11 @@ impl Store<'_> {
         };
         let mut reader = pipeline::Unreadable(reader);
         if !threaded {
-            return encrypt_with(&register.encryption, passphrase, output, |plaintext| {
-                layout.write_json(&mut reader, register, plaintext)
+            // The old file is decrypted on another thread, a few blocks ahead.
+            return pipeline::read_ahead(&mut reader, |old| {
+                encrypt_with(&register.encryption, passphrase, output, |plaintext| {
+                    layout.write_json(old, register, plaintext)
+                })
             })
             .map(|_| ())
             .map_err(|e| match e {

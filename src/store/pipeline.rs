@@ -230,6 +230,162 @@ pub fn read_through<R: Read + Send, T>(
     })
 }
 
+/// Blocks `read_ahead` fills, and how many are in flight. A change of a 2 MB register
+/// (alternating runs of each build) took a median of 15.3-15.5 ms with three blocks of
+/// 128 KiB, 16.1-16.3 ms with three of 256 KiB and 16.2-16.4 ms with four of 64 KiB, and
+/// 16.8-16.9 ms read on one thread.
+const AHEAD_BLOCK: usize = 128 * 1024;
+const AHEAD_BLOCKS: usize = 3;
+
+/// The blocks `read_ahead`'s two threads pass back and forth.
+struct Ring {
+    /// Filled blocks, in order, and how much of each is filled.
+    full: std::collections::VecDeque<(Block, usize)>,
+    /// Blocks to fill.
+    empty: Vec<Block>,
+    /// The reader reached its end, or failed.
+    ended: bool,
+    failed: Option<io::Error>,
+    /// The consumer wants no more.
+    stopped: bool,
+}
+
+struct Shared {
+    ring: Mutex<Ring>,
+    /// Signalled when a block is filled, emptied, or either side stops.
+    changed: Condvar,
+}
+
+fn poisoned<T>(_: T) -> io::Error {
+    io::Error::other("a streaming thread failed")
+}
+
+/// Reads, in order, what `read_ahead`'s other thread filled.
+pub struct Ahead<'a> {
+    shared: &'a Shared,
+    block: Block,
+    len: usize,
+    at: usize,
+}
+
+impl Read for Ahead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.len {
+            let mut ring = self.shared.ring.lock().map_err(poisoned)?;
+            let spent = std::mem::take(&mut self.block);
+            if spent.capacity() > 0 {
+                ring.empty.push(spent);
+                self.shared.changed.notify_all();
+            }
+            loop {
+                if let Some((block, len)) = ring.full.pop_front() {
+                    (self.block, self.len, self.at) = (block, len, 0);
+                    self.shared.changed.notify_all();
+                    break;
+                }
+                if let Some(error) = ring.failed.take() {
+                    return Err(error);
+                }
+                if ring.ended {
+                    return Ok(0);
+                }
+                ring = self.shared.changed.wait(ring).map_err(poisoned)?;
+            }
+        }
+        let n = buf.len().min(self.len - self.at);
+        buf[..n].copy_from_slice(&self.block[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl Drop for Ahead<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut ring) = self.shared.ring.lock() {
+            ring.stopped = true;
+        }
+        self.shared.changed.notify_all();
+    }
+}
+
+/// Like `read_through`, for a small register: `reader` is read on another thread, a few
+/// blocks ahead of `consume`. The blocks are allocated here, and the two threads wait on a
+/// condition variable rather than a channel, so that the other thread allocates nothing:
+/// its first allocation would cost it a fresh 2 MiB page.
+pub fn read_ahead<R: Read + Send, T>(
+    reader: &mut R,
+    consume: impl FnOnce(&mut Ahead<'_>) -> T,
+) -> T {
+    let shared = Shared {
+        ring: Mutex::new(Ring {
+            full: std::collections::VecDeque::with_capacity(AHEAD_BLOCKS),
+            empty: (0..AHEAD_BLOCKS)
+                .map(|_| Zeroizing::new(vec![0u8; AHEAD_BLOCK]))
+                .collect(),
+            ended: false,
+            failed: None,
+            stopped: false,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        let shared = &shared;
+        scope.spawn(move || {
+            let finish = |outcome: Option<io::Error>| {
+                if let Ok(mut ring) = shared.ring.lock() {
+                    ring.ended = true;
+                    ring.failed = outcome;
+                }
+                shared.changed.notify_all();
+            };
+            loop {
+                let mut block = {
+                    let Ok(mut ring) = shared.ring.lock() else {
+                        return finish(Some(poisoned(())));
+                    };
+                    loop {
+                        if ring.stopped {
+                            return;
+                        }
+                        if let Some(block) = ring.empty.pop() {
+                            break block;
+                        }
+                        match shared.changed.wait(ring) {
+                            Ok(next) => ring = next,
+                            Err(_) => return finish(Some(poisoned(()))),
+                        }
+                    }
+                };
+                let mut filled = 0;
+                while filled < block.len() {
+                    match reader.read(&mut block[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return finish(Some(e)),
+                    }
+                }
+                if filled == 0 {
+                    return finish(None);
+                }
+                let Ok(mut ring) = shared.ring.lock() else {
+                    return finish(Some(poisoned(())));
+                };
+                ring.full.push_back((block, filled));
+                shared.changed.notify_all();
+            }
+        });
+        let mut ahead = Ahead {
+            shared,
+            block: Zeroizing::new(Vec::new()),
+            len: 0,
+            at: 0,
+        };
+        // `ahead` is dropped as `consume` returns, which stops a reader waiting for a block.
+        consume(&mut ahead)
+    })
+}
+
 /// Runs `produce` here and `consume` on another thread, which reads what `produce` writes.
 /// `consume` reaches the end of its input only when `produce` succeeded, so it can never
 /// complete a cut-off output. When `consume` stops first, `produce` fails with
@@ -542,5 +698,82 @@ mod tests {
             incoming.read_to_end(&mut out)
         });
         assert!(result.is_err());
+        let result = read_ahead(&mut Failing, |ahead| {
+            let mut out = Vec::new();
+            ahead.read_to_end(&mut out)
+        });
+        assert_eq!(result.unwrap_err().to_string(), "damaged chunk");
+    }
+
+    /// Reads `len` bytes, then fails.
+    struct FailsAfter(Vec<u8>, usize);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.1 == self.0.len() {
+                return Err(io::Error::other("damaged chunk"));
+            }
+            let n = buf.len().min(self.0.len() - self.1).min(1000);
+            buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reading_ahead_gives_everything_in_order_at_every_size() {
+        let sizes = [
+            0,
+            1,
+            AHEAD_BLOCK - 1,
+            AHEAD_BLOCK,
+            AHEAD_BLOCK + 1,
+            AHEAD_BLOCKS * AHEAD_BLOCK,
+            (2 * AHEAD_BLOCKS + 1) * AHEAD_BLOCK + 5,
+        ];
+        for len in sizes {
+            let input = data(len);
+            // Read in odd pieces, as the streaming window reads.
+            let read = read_ahead(&mut input.as_slice(), |ahead| {
+                let mut out = Vec::new();
+                let mut piece = vec![0u8; 12_345];
+                loop {
+                    let n = ahead.read(&mut piece)?;
+                    if n == 0 {
+                        return Ok::<_, io::Error>(out);
+                    }
+                    out.extend_from_slice(&piece[..n]);
+                }
+            });
+            assert_eq!(read.unwrap(), input, "read_ahead, {len} bytes");
+        }
+    }
+
+    #[test]
+    fn reading_ahead_gives_the_blocks_before_an_error_then_the_error() {
+        let input = data(2 * AHEAD_BLOCK + 777);
+        let mut reader = FailsAfter(input.clone(), 0);
+        let (first, rest) = read_ahead(&mut reader, |ahead| {
+            let mut first = vec![0u8; 2 * AHEAD_BLOCK];
+            let read = ahead.read_exact(&mut first);
+            let mut rest = Vec::new();
+            (read.map(|()| first), ahead.read_to_end(&mut rest))
+        });
+        assert!(
+            first.unwrap() == input[..2 * AHEAD_BLOCK],
+            "the whole blocks"
+        );
+        assert_eq!(rest.unwrap_err().to_string(), "damaged chunk");
+    }
+
+    #[test]
+    fn a_consumer_that_stops_early_stops_the_reading_thread() {
+        // Far more than the blocks in flight: the reading thread must not wait for ever.
+        let input = data(64 * AHEAD_BLOCK);
+        let first = read_ahead(&mut input.as_slice(), |ahead| {
+            let mut byte = [0u8; 1];
+            ahead.read_exact(&mut byte).map(|()| byte[0])
+        });
+        assert_eq!(first.unwrap(), input[0]);
     }
 }
