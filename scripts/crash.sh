@@ -37,6 +37,14 @@ unset REKISTERI_FILE REKISTERI_IDENTITY REKISTERI_PASSPHRASE_FILE \
 export REKISTERI_TODAY=2025-03-05 REKISTERI_ACTOR=tester
 
 now_us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }
+# True when FILE's first page (all of it, when shorter) is zeros: the register's spare, whose
+# age header a write overwrote, or a leftover temporary file that was the spare.
+shredded() {
+    local size page
+    size=$(stat -c %s "$1")
+    page=$((size < 4096 ? size : 4096))
+    ((size > 0)) && cmp -s -n "$page" "$1" /dev/zero
+}
 sleep_us() { (($1 > 0)) && sleep "$(printf '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000)))" || true; }
 
 cd "$REG"
@@ -212,7 +220,9 @@ for ((n = 0; n < KILLS; n++)); do
         if ((size > 0)); then
             magic="age-encryption.org/v1"
             head=$(head -c 21 "$temp" | tr -d '\0')
+            # Or it was the spare (see below): its first page is zeros.
             [[ $head == "${magic:0:${#head}}" && ${#head} == $((size < 21 ? size : 21)) ]] ||
+                shredded "$temp" ||
                 problems+=("leftover $(basename "$temp") does not begin with the age header")
             [[ $(head -c 1 "$temp") != "{" ]] || problems+=("leftover $(basename "$temp") is plaintext JSON")
             if grep -a -q -F -e '@example.fi' -e '"subjects"' "$temp"; then
@@ -222,10 +232,19 @@ for ((n = 0; n < KILLS; n++)); do
         [[ $(stat -c %a "$temp") == 600 ]] || problems+=("leftover $(basename "$temp") has mode $(stat -c %a "$temp")")
         mv "$temp" "$STATE/leftovers/"
     done
+    # The spare a write keeps: the old copy, its header overwritten, no plaintext, 0600.
+    spare=$REG/.r.age.spare
+    if [[ -e $spare ]]; then
+        shredded "$spare" || problems+=("the spare's header is not overwritten")
+        if grep -a -q -F -e '@example.fi' -e '"subjects"' "$spare"; then
+            problems+=("the spare holds plaintext")
+        fi
+        [[ $(stat -c %a "$spare") == 600 ]] || problems+=("the spare has mode $(stat -c %a "$spare")")
+    fi
     for entry in "$REG"/* "$REG"/.[!.]*; do
         [[ -e $entry ]] || continue
         case $(basename "$entry") in
-            r.age | r.age.lock | r.age.erased | key1.txt | key2.txt) ;;
+            r.age | r.age.lock | r.age.erased | .r.age.spare | key1.txt | key2.txt) ;;
             *) problems+=("an unexpected file $(basename "$entry") appeared") ;;
         esac
     done
