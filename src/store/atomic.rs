@@ -75,13 +75,7 @@ pub fn write_then_commit(
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(temp.as_file_mut())?;
-    fault!("store::write", temp.path());
-    fault!("store::fsync", temp.path());
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(temp.path(), e))?;
-    commit()?;
-    fault!("store::rename", path);
+    synced_and_committed(&temp, path, commit)?;
     if create_new {
         temp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
@@ -153,13 +147,7 @@ pub fn replace_register(
             .and_then(|len| file.set_len(len))
             .map_err(|e| Error::io(temp.path(), e))?;
     }
-    fault!("store::write", temp.path());
-    fault!("store::fsync", temp.path());
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(temp.path(), e))?;
-    commit()?;
-    fault!("store::rename", path);
+    synced_and_committed(&temp, path, commit)?;
     let old = std::fs::symlink_metadata(path).ok();
     match spare::exchange(temp.path(), path) {
         Ok(true) => {
@@ -317,6 +305,22 @@ mod spare {
     }
 
     pub fn keep(_: tempfile::TempPath, _: &Path, _: u64, _: Option<&Metadata>) {}
+}
+
+/// The steps between writing `temp` and renaming it over `path`: sync it, then `commit`.
+fn synced_and_committed(
+    temp: &tempfile::NamedTempFile,
+    path: &Path,
+    commit: impl FnOnce() -> Result<()>,
+) -> Result<()> {
+    fault!("store::write", temp.path());
+    fault!("store::fsync", temp.path());
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(temp.path(), e))?;
+    commit()?;
+    fault!("store::rename", path);
+    Ok(())
 }
 
 /// The name prefix and suffix of `path`'s temporary files.
