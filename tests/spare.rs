@@ -147,6 +147,22 @@ fn a_link_planted_as_the_spare_is_removed_never_followed() {
 }
 
 #[test]
+fn a_fifo_planted_as_the_spare_is_removed() {
+    let (fixture, ids) = Fixture::with_customers();
+    let spare = fixture.path(SPARE);
+    std::fs::remove_file(&spare).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&spare)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // The write neither blocks on it nor fails: the FIFO goes, and the old copy is kept.
+    correct(&fixture, &ids[0], "0401234567");
+    assert!(std::fs::symlink_metadata(&spare).unwrap().is_file());
+    assert_shredded(&fixture, &spare);
+}
+
+#[test]
 fn a_spare_others_may_read_or_that_has_another_link_is_not_written_over() {
     let (fixture, ids) = Fixture::with_customers();
     let spare = fixture.path(SPARE);

@@ -127,9 +127,17 @@ pub fn replace_register(
         let mut file = Some(file);
         builder
             .make_in(dir, |name| {
-                spare::rename_no_replace(&spare, name)?;
-                file.take()
-                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+                let opened = file
+                    .take()
+                    .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists))?;
+                match spare::take(&spare, name, &opened) {
+                    Ok(()) => Ok(opened),
+                    Err(e) => {
+                        // Kept for the next name tempfile tries, if it tries another.
+                        file = Some(opened);
+                        Err(e)
+                    }
+                }
             })
             .ok()
     });
@@ -211,6 +219,15 @@ mod spare {
     /// `is_ours_alone`) and not the register at `register` itself. Anything else under its
     /// name is removed: a symbolic or hard link as a name only, never what it points to.
     pub fn usable(spare: &Path, register: &Path) -> Option<File> {
+        // Nothing but a regular file is opened: opening a FIFO or a device can block or act.
+        match std::fs::symlink_metadata(spare) {
+            Ok(named) if named.file_type().is_file() => {}
+            Ok(_) => {
+                let _ = std::fs::remove_file(spare);
+                return None;
+            }
+            Err(_) => return None,
+        }
         let opened = OpenOptions::new()
             .read(true)
             .write(true)
@@ -238,9 +255,17 @@ mod spare {
         }
     }
 
-    /// Renames `from` to `to`, failing (as `AlreadyExists`) when `to` exists.
-    pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-        renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(io::Error::from)
+    /// Moves the spare at `spare`, opened as `file`, to the temporary name `to`; fails (as
+    /// `AlreadyExists`) when `to` exists, and when the file moved is not `file` (its name
+    /// was taken by another between the two steps).
+    pub fn take(spare: &Path, to: &Path, file: &File) -> io::Result<()> {
+        renameat_with(CWD, spare, CWD, to, RenameFlags::NOREPLACE).map_err(io::Error::from)?;
+        let moved = std::fs::symlink_metadata(to)?;
+        if same_file(&moved, &file.metadata()?) {
+            Ok(())
+        } else {
+            Err(io::Error::other("the spare changed as it was taken"))
+        }
     }
 
     /// Swaps the files `a` and `b` name. `Ok(false)` when the file system cannot.
@@ -296,7 +321,7 @@ mod spare {
         None
     }
 
-    pub fn rename_no_replace(_: &Path, _: &Path) -> io::Result<()> {
+    pub fn take(_: &Path, _: &Path, _: &File) -> io::Result<()> {
         Err(io::ErrorKind::Unsupported.into())
     }
 
