@@ -51,6 +51,24 @@ fn assert_shredded(fixture: &Fixture, spare: &PathBuf) {
     }
 }
 
+/// Corrects `id`, and checks that what was planted under the spare's name has made way for
+/// the old copy: a regular file, shredded.
+fn assert_change_puts_the_old_copy_in_its_place(fixture: &Fixture, id: &str) {
+    correct(fixture, id, "0401234567");
+    let spare = fixture.path(SPARE);
+    assert!(std::fs::symlink_metadata(&spare).unwrap().is_file());
+    assert_shredded(fixture, &spare);
+}
+
+/// Puts a file of `contents` and `mode` under the spare's name, in place of the one `add`
+/// left, and returns it held open: what a write did to it is read back through the handle.
+fn plant_spare(fixture: &Fixture, contents: Vec<u8>, mode: u32) -> std::fs::File {
+    std::fs::remove_file(fixture.path(SPARE)).unwrap();
+    let planted = fixture.write(SPARE, contents);
+    std::fs::set_permissions(&planted, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+    std::fs::File::open(&planted).unwrap()
+}
+
 #[test]
 fn a_change_keeps_the_old_copy_as_a_spare_that_nothing_decrypts() {
     let (fixture, ids) = Fixture::with_customers();
@@ -104,15 +122,7 @@ fn writes_take_turns_between_the_register_and_its_spare() {
 fn a_spare_longer_than_the_new_copy_is_cut_to_its_length() {
     let (fixture, ids) = Fixture::with_customers();
     // A spare of 1 MiB of junk, as a user's own file of mode 0600 would be: it is reused.
-    let spare = fixture.path(SPARE);
-    std::fs::remove_file(&spare).unwrap();
-    let planted = fixture.write(SPARE, vec![0xabu8; 1024 * 1024]);
-    std::fs::set_permissions(
-        &planted,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )
-    .unwrap();
-    let held = std::fs::File::open(&planted).unwrap();
+    let held = plant_spare(&fixture, vec![0xabu8; 1024 * 1024], 0o600);
     correct(&fixture, &ids[0], "0401234567");
     let register = fixture.register_bytes();
     assert_eq!(
@@ -139,11 +149,8 @@ fn a_link_planted_as_the_spare_is_removed_never_followed() {
     // `add` left a spare; a link takes its place.
     std::fs::remove_file(fixture.path(SPARE)).unwrap();
     std::os::unix::fs::symlink(&victim, fixture.path(SPARE)).unwrap();
-    correct(&fixture, &ids[0], "0401234567");
+    assert_change_puts_the_old_copy_in_its_place(&fixture, &ids[0]);
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me\n");
-    let spare = fixture.path(SPARE);
-    assert!(std::fs::symlink_metadata(&spare).unwrap().is_file());
-    assert_shredded(&fixture, &spare);
 }
 
 #[test]
@@ -157,21 +164,15 @@ fn a_fifo_planted_as_the_spare_is_removed() {
         .expect("mkfifo runs");
     assert!(made.success());
     // The write neither blocks on it nor fails: the FIFO goes, and the old copy is kept.
-    correct(&fixture, &ids[0], "0401234567");
-    assert!(std::fs::symlink_metadata(&spare).unwrap().is_file());
-    assert_shredded(&fixture, &spare);
+    assert_change_puts_the_old_copy_in_its_place(&fixture, &ids[0]);
 }
 
 #[test]
 fn a_spare_others_may_read_or_that_has_another_link_is_not_written_over() {
     let (fixture, ids) = Fixture::with_customers();
     let spare = fixture.path(SPARE);
-    // A file under the spare's name (in place of the one `add` left) that others may read,
-    // held open here: what the write did to it is read back through this handle.
-    std::fs::remove_file(&spare).unwrap();
-    let open = fixture.write(SPARE, vec![7u8; 8192]);
-    std::fs::set_permissions(&open, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-    let held = std::fs::File::open(&open).unwrap();
+    // A file under the spare's name that others may read.
+    let held = plant_spare(&fixture, vec![7u8; 8192], 0o644);
     correct(&fixture, &ids[0], "0401234567");
     let mut content = Vec::new();
     std::io::Read::read_to_end(&mut &held, &mut content).unwrap();

@@ -75,7 +75,8 @@ pub fn write_then_commit(
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     fill(temp.as_file_mut())?;
-    synced_and_committed(&temp, path, commit)?;
+    synced_and_committed(&temp, commit)?;
+    fault!("store::rename", path);
     if create_new {
         temp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
@@ -155,7 +156,8 @@ pub fn replace_register(
             .and_then(|len| file.set_len(len))
             .map_err(|e| Error::io(temp.path(), e))?;
     }
-    synced_and_committed(&temp, path, commit)?;
+    synced_and_committed(&temp, commit)?;
+    fault!("store::rename", path);
     let old = std::fs::symlink_metadata(path).ok();
     match spare::exchange(temp.path(), path) {
         Ok(true) => {
@@ -179,11 +181,14 @@ pub fn replace_register(
 /// The spare beside `path`: `.<name>.spare`, the register's previous copy with its header
 /// overwritten, kept for the next write to overwrite in place (see `replace_register`).
 pub fn spare_path(path: &Path) -> std::path::PathBuf {
-    let name = path
-        .file_name()
+    parent_dir(path).join(format!(".{}.spare", file_name(path)))
+}
+
+/// The file name of `path`, which names the temporary files and the spare beside it.
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "register".into());
-    parent_dir(path).join(format!(".{name}.spare"))
+        .unwrap_or_else(|| "register".into())
 }
 
 #[cfg(target_os = "linux")]
@@ -193,14 +198,10 @@ mod spare {
     use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
     use std::path::Path;
 
-    use rustix::fs::{CWD, OFlags, RenameFlags, renameat_with};
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
     use rustix::io::Errno;
 
-    /// Never through a symbolic link, never blocking on a FIFO.
-    fn flags() -> i32 {
-        // The flag values are small positive numbers; the cast keeps them.
-        (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC).bits() as i32
-    }
+    use super::super::files::flags;
 
     fn same_file(a: &Metadata, b: &Metadata) -> bool {
         a.dev() == b.dev() && a.ino() == b.ino()
@@ -332,10 +333,9 @@ mod spare {
     pub fn keep(_: tempfile::TempPath, _: &Path, _: u64, _: Option<&Metadata>) {}
 }
 
-/// The steps between writing `temp` and renaming it over `path`: sync it, then `commit`.
+/// The steps between writing `temp` and renaming it into place: sync it, then `commit`.
 fn synced_and_committed(
     temp: &tempfile::NamedTempFile,
-    path: &Path,
     commit: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     fault!("store::write", temp.path());
@@ -343,18 +343,12 @@ fn synced_and_committed(
     temp.as_file()
         .sync_all()
         .map_err(|e| Error::io(temp.path(), e))?;
-    commit()?;
-    fault!("store::rename", path);
-    Ok(())
+    commit()
 }
 
 /// The name prefix and suffix of `path`'s temporary files.
 fn temporary_name(path: &Path) -> (String, &'static str) {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "register".into());
-    (format!(".{name}."), ".tmp")
+    (format!(".{}.", file_name(path)), ".tmp")
 }
 
 /// Removes temporary files a killed writer left beside `path`. Call it only while holding

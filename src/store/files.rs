@@ -17,8 +17,9 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "rekisteri: warning: {line}");
 }
 
+/// The flags every open here adds: never through a symbolic link, never blocking on a FIFO.
 #[cfg(unix)]
-fn flags() -> i32 {
+pub(super) fn flags() -> i32 {
     use rustix::fs::OFlags;
     // The flag values are small positive numbers; the cast keeps them.
     (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC).bits() as i32
